@@ -1,0 +1,256 @@
+"""Settings: a TOML file plus `DOMAINWATCH_<SECTION>_<KEY>` environment variables.
+
+Every key is declared once in `SPEC` with its type, default and a line of documentation
+(the README's config table is made from the same words). An unknown key gets a warning; a
+value of the wrong type is a `ConfigError` naming the key, the file and what was expected.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from domainwatch_tui.core.model import Phase, PolicySettings, RdapSettings
+
+APP_NAME = "domainwatch"
+
+
+class ConfigError(Exception):
+    """The config file or an environment variable is wrong; the message says how."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: its type ("int", "float", "str", "bool", "phases", "list", "table")."""
+
+    kind: str
+    default: Any
+    doc: str
+
+
+# section -> key -> Key. Sections of kind "table" hold free-form name = value pairs.
+SPEC: dict[str, dict[str, Key]] = {
+    "rdap": {
+        "requests_per_second": Key("float", 5.0, "requests per second per RDAP host"),
+        "concurrency": Key("int", 4, "requests in flight per RDAP host"),
+        "timeout_seconds": Key("float", 10.0, "time limit of one RDAP request"),
+        "retries": Key("int", 2, "retries after a 5xx, 429 or timeout before `unknown`"),
+        "max_retry_after_seconds": Key("float", 60.0, "longest Retry-After honoured"),
+        "bootstrap_file": Key("str", None, "an RDAP bootstrap file (IANA dns.json shape)"),
+        "servers": Key("table", {}, "extra RDAP base URLs by TLD, e.g. de = \"https://...\""),
+    },
+    "fastly": {
+        "base_url": Key("str", "https://api.fastly.com", "Fastly API base URL"),
+        "timeout_seconds": Key("float", 10.0, "time limit of one Fastly request"),
+    },
+    "policy": {
+        "expiring_days": Key("int", 30, "a healthy domain expiring within this many days is `expiring`"),
+        "unverify_phases": Key(
+            "phases",
+            ["re_registered", "available", "pending_delete", "redemption"],
+            "phases whose verified addresses get a proposal to un-verify",
+        ),
+        "warn_phases": Key("phases", ["grace", "expiring"], "phases shown as warnings"),
+        "auto_confirm_phases": Key(
+            "phases", [], "phases whose proposals are confirmed with no person (as PyPI does)"
+        ),
+    },
+    "providers": {
+        "exempt": Key("list", [], "more mailbox providers to exempt (domains or `name.*`)"),
+    },
+}
+
+
+@dataclass
+class Config:
+    """Loaded settings: `values[section][key]`, plus where they came from."""
+
+    values: dict[str, dict[str, Any]]
+    source: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def get(self, section: str, key: str) -> Any:
+        return self.values[section][key]
+
+    def policy(self) -> PolicySettings:
+        p = self.values["policy"]
+        return PolicySettings(
+            expiring_days=p["expiring_days"],
+            unverify_phases=tuple(Phase(v) for v in p["unverify_phases"]),
+            warn_phases=tuple(Phase(v) for v in p["warn_phases"]),
+            auto_confirm_phases=tuple(Phase(v) for v in p["auto_confirm_phases"]),
+        )
+
+    def rdap(self) -> RdapSettings:
+        r = self.values["rdap"]
+        return RdapSettings(
+            requests_per_second=r["requests_per_second"],
+            concurrency=r["concurrency"],
+            timeout_seconds=r["timeout_seconds"],
+            retries=r["retries"],
+            max_retry_after_seconds=r["max_retry_after_seconds"],
+            bootstrap_file=r["bootstrap_file"],
+            servers=dict(r["servers"]),
+        )
+
+
+def default_db_path() -> Path:
+    """`$DOMAINWATCH_DB`, else `domainwatch.db` in the platform's user data folder."""
+    env = os.environ.get("DOMAINWATCH_DB")
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / "domainwatch.db"
+
+
+def default_config_path() -> Path:
+    """`$DOMAINWATCH_CONFIG`, else `config.toml` in the platform's user config folder."""
+    env = os.environ.get("DOMAINWATCH_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def data_dir() -> Path:
+    """The platform's user data folder for domainwatch (created on demand by callers)."""
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_operator() -> str:
+    """`$DOMAINWATCH_OPERATOR`, else the login name."""
+    env = os.environ.get("DOMAINWATCH_OPERATOR")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown-operator"
+
+
+def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read the TOML file (missing is fine unless it was named explicitly) and the environment."""
+    env = dict(os.environ if env is None else env)
+    explicit = path is not None
+    path = path if path is not None else default_config_path()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    elif explicit:
+        raise ConfigError(f"{path}: no such config file")
+    cfg = Config(values={s: {k: _copy(v.default) for k, v in keys.items()} for s, keys in SPEC.items()},
+                 source=path if path.exists() else None)
+    for section, body in raw.items():
+        if section not in SPEC:
+            cfg.warnings.append(f"{path}: unknown section [{section}] ignored")
+            continue
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: [{section}] must be a table")
+        for key, value in body.items():
+            spec = SPEC[section].get(key)
+            if spec is None:
+                cfg.warnings.append(f"{path}: unknown key {section}.{key} ignored")
+                continue
+            cfg.values[section][key] = _check(value, spec, f"{path}: {section}.{key}")
+    _apply_env(cfg, env)
+    for message in cfg.warnings:
+        warnings.warn(message, stacklevel=2)
+    return cfg
+
+
+def _apply_env(cfg: Config, env: dict[str, str]) -> None:
+    fixed = {"DOMAINWATCH_DB", "DOMAINWATCH_CONFIG", "DOMAINWATCH_OPERATOR", "DOMAINWATCH_FASTLY_KEY"}
+    for name, text in env.items():
+        if not name.startswith("DOMAINWATCH_") or name in fixed:
+            continue
+        rest = name[len("DOMAINWATCH_"):].lower()
+        for section, keys in SPEC.items():
+            prefix = section + "_"
+            if rest.startswith(prefix) and rest[len(prefix):] in keys:
+                key = rest[len(prefix):]
+                cfg.values[section][key] = _check(_from_env(text, keys[key]), keys[key], name)
+                break
+        else:
+            cfg.warnings.append(f"unknown environment variable {name} ignored")
+
+
+def _from_env(text: str, spec: Key) -> Any:
+    if spec.kind in ("phases", "list"):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    if spec.kind == "table":
+        try:
+            return tomllib.loads(f"t = {text}")["t"]
+        except tomllib.TOMLDecodeError:
+            return text
+    if spec.kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    if spec.kind == "float":
+        try:
+            return float(text)
+        except ValueError:
+            return text
+    if spec.kind == "bool":
+        low = text.strip().lower()
+        if low in ("1", "true", "yes", "on"):
+            return True
+        if low in ("0", "false", "no", "off"):
+            return False
+    return text
+
+
+def _check(value: Any, spec: Key, where: str) -> Any:
+    kind = spec.kind
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where}: expected an integer, got {value!r}")
+        return value
+    if kind == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where}: expected a number, got {value!r}")
+        return float(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where}: expected a string, got {value!r}")
+        return value
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: expected true or false, got {value!r}")
+        return value
+    if kind in ("list", "phases"):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: expected a list of strings, got {value!r}")
+        if kind == "phases":
+            known = {p.value for p in Phase}
+            bad = [v for v in value if v not in known]
+            if bad:
+                raise ConfigError(
+                    f"{where}: unknown phase {bad[0]!r} (phases: {', '.join(sorted(known))})"
+                )
+        return list(value)
+    if kind == "table":
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: expected a table, got {value!r}")
+        return dict(value)
+    raise AssertionError(kind)
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, list):
+        return list(value)
+    return value

@@ -1,0 +1,1 @@
+"""The core: model, lifecycle rules, store, checkers and policy. It never imports Textual."""
