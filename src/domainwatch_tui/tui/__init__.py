@@ -1,0 +1,1 @@
+"""The dashboard (Textual). Everything here reads the store and calls the core."""
