@@ -108,6 +108,8 @@ class Evidence:
     remarks: tuple[str, ...] = ()
     signals: tuple[Signal, ...] = ()
     related_url: str | None = None  # the registrar's RDAP URL, for thin registries
+    #: a non-RDAP backend's own status tokens as it sent them (Fastly: "undelegated inactive")
+    backend_statuses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
