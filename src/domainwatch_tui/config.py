@@ -18,6 +18,7 @@ from typing import Any
 import platformdirs
 
 from domainwatch_tui.core.model import Phase, PolicySettings, RdapSettings
+from domainwatch_tui.core.schedule import ScheduleSettings, parse_duration
 
 APP_NAME = "domainwatch"
 
@@ -65,6 +66,31 @@ SPEC: dict[str, dict[str, Key]] = {
     "providers": {
         "exempt": Key("list", [], "more mailbox providers to exempt (domains or `name.*`)"),
     },
+    # Durations: seconds, or text such as "30d", "12h", "90m", "1d12h".
+    "schedule": {
+        "active": Key("duration", "30d", "recheck of an active domain expiring more than 60 days out"),
+        "within_60_days": Key("duration", "7d", "recheck of an active domain expiring within 60 days"),
+        "within_14_days": Key("duration", "1d", "recheck of an active domain expiring within 14 days"),
+        "expiring": Key("duration", "1d", "recheck of an `expiring` domain"),
+        "grace": Key("duration", "1d", "recheck of a domain in `grace`"),
+        "redemption": Key("duration", "12h", "recheck of a domain in `redemption`"),
+        "pending_delete": Key("duration", "2h", "recheck of a `pending_delete` domain"),
+        "available": Key("duration", "1h", "recheck of an `available` domain"),
+        "re_registered": Key("duration", "1d", "recheck of a `re_registered` domain"),
+        "unknown_backoff": Key("durations", ["1h", "6h", "24h"],
+                               "recheck of `unknown` after the 1st, 2nd, 3rd and later errors"),
+        "jitter": Key("float", 0.1, "each interval varies by +/- this fraction, to spread checks"),
+    },
+    "worker": {
+        "max_in_flight": Key("int", 64, "checks the worker keeps in flight (all hosts together)"),
+        "batch_size": Key("int", 64, "checks written per transaction at most"),
+        "batch_seconds": Key("float", 0.5, "longest a finished check waits before it is written"),
+        "heartbeat_seconds": Key("float", 5.0, "how often the worker renews its lease"),
+        "lease_timeout_seconds": Key("float", 60.0, "a lease not renewed for this long is taken over"),
+        "idle_poll_seconds": Key("float", 60.0, "longest sleep while nothing is due (new domains)"),
+        "summary_seconds": Key("float", 60.0, "a summary line on standard error this often"),
+        "stop_grace_seconds": Key("float", 3.0, "on stop, how long in-flight checks may finish"),
+    },
 }
 
 
@@ -86,6 +112,23 @@ class Config:
             unverify_phases=tuple(Phase(v) for v in p["unverify_phases"]),
             warn_phases=tuple(Phase(v) for v in p["warn_phases"]),
             auto_confirm_phases=tuple(Phase(v) for v in p["auto_confirm_phases"]),
+        )
+
+    def schedule(self) -> ScheduleSettings:
+        """The `[schedule]` section as `ScheduleSettings` (durations already in seconds)."""
+        s = self.values["schedule"]
+        return ScheduleSettings(
+            active_far=s["active"],
+            within_60_days=s["within_60_days"],
+            within_14_days=s["within_14_days"],
+            expiring=s["expiring"],
+            grace=s["grace"],
+            redemption=s["redemption"],
+            pending_delete=s["pending_delete"],
+            available=s["available"],
+            re_registered=s["re_registered"],
+            unknown_backoff=tuple(s["unknown_backoff"]),
+            jitter=s["jitter"],
         )
 
     def rdap(self) -> RdapSettings:
@@ -149,7 +192,7 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
             raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     elif explicit:
         raise ConfigError(f"{path}: no such config file")
-    cfg = Config(values={s: {k: _copy(v.default) for k, v in keys.items()} for s, keys in SPEC.items()},
+    cfg = Config(values={s: {k: _default(v) for k, v in keys.items()} for s, keys in SPEC.items()},
                  source=path if path.exists() else None)
     for section, body in raw.items():
         if section not in SPEC:
@@ -186,7 +229,7 @@ def _apply_env(cfg: Config, env: dict[str, str]) -> None:
 
 
 def _from_env(text: str, spec: Key) -> Any:
-    if spec.kind in ("phases", "list"):
+    if spec.kind in ("phases", "list", "durations"):
         return [part.strip() for part in text.split(",") if part.strip()]
     if spec.kind == "table":
         try:
@@ -241,11 +284,30 @@ def _check(value: Any, spec: Key, where: str) -> Any:
                     f"{where}: unknown phase {bad[0]!r} (phases: {', '.join(sorted(known))})"
                 )
         return list(value)
+    if kind == "duration":
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
+    if kind == "durations":
+        if not isinstance(value, list) or not value:
+            raise ConfigError(f"{where}: expected a non-empty list of durations, got {value!r}")
+        try:
+            return [parse_duration(v) for v in value]
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {exc}") from None
     if kind == "table":
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a table, got {value!r}")
         return dict(value)
     raise AssertionError(kind)
+
+
+def _default(spec: Key) -> Any:
+    """A key's default as a value (durations written "30d" in SPEC become seconds)."""
+    if spec.kind in ("duration", "durations"):
+        return _check(_copy(spec.default), spec, "default")
+    return _copy(spec.default)
 
 
 def _copy(value: Any) -> Any:
