@@ -17,7 +17,13 @@ from typing import Any
 
 import platformdirs
 
-from domainwatch_tui.core.model import Phase, PolicySettings, RdapSettings
+from domainwatch_tui.core.model import (
+    DEFAULT_PHASE_WEIGHTS,
+    Phase,
+    PolicySettings,
+    RdapSettings,
+    RiskWeights,
+)
 from domainwatch_tui.core.schedule import ScheduleSettings, parse_duration
 
 APP_NAME = "domainwatch"
@@ -66,6 +72,15 @@ SPEC: dict[str, dict[str, Key]] = {
     "providers": {
         "exempt": Key("list", [], "more mailbox providers to exempt (domains or `name.*`)"),
     },
+    # The risk formula (core/risk.py): phase weight x exposure of each account on the domain.
+    "risk": {
+        "phase_weights": Key("table", {}, "risk weight by phase, e.g. redemption = 40 (defaults in "
+                                          "core/model.py DEFAULT_PHASE_WEIGHTS)"),
+        "no_2fa": Key("float", 2.0, "risk multiplier for an account without 2FA (or not known)"),
+        "only_verified": Key("float", 1.5, "multiplier when the address is the account's only verified one"),
+        "packages": Key("float", 0.5, "x (1 + packages * ln(1 + number of packages))"),
+        "downloads": Key("float", 0.25, "x (1 + downloads * log10(1 + monthly downloads))"),
+    },
     # Durations: seconds, or text such as "30d", "12h", "90m", "1d12h".
     "schedule": {
         "active": Key("duration", "30d", "recheck of an active domain expiring more than 60 days out"),
@@ -112,6 +127,7 @@ class Config:
             unverify_phases=tuple(Phase(v) for v in p["unverify_phases"]),
             warn_phases=tuple(Phase(v) for v in p["warn_phases"]),
             auto_confirm_phases=tuple(Phase(v) for v in p["auto_confirm_phases"]),
+            risk=risk_weights(self.values["risk"], self.source),
         )
 
     def schedule(self) -> ScheduleSettings:
@@ -142,6 +158,22 @@ class Config:
             bootstrap_file=r["bootstrap_file"],
             servers=dict(r["servers"]),
         )
+
+
+def risk_weights(values: dict[str, Any], source: Path | None = None) -> RiskWeights:
+    """The `[risk]` section as `RiskWeights`; an unknown phase or a non-number is a ConfigError."""
+    weights = dict(DEFAULT_PHASE_WEIGHTS)
+    for name, value in values.get("phase_weights", {}).items():
+        where = f"{source or 'config'}: risk.phase_weights.{name}"
+        try:
+            phase = Phase(name)
+        except ValueError:
+            raise ConfigError(f"{where}: unknown phase {name!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"{where}: expected a number >= 0, got {value!r}")
+        weights[phase] = float(value)
+    return RiskWeights(phase_weights=weights, no_2fa=values["no_2fa"], only_verified=values["only_verified"],
+                       packages=values["packages"], downloads=values["downloads"])
 
 
 def default_db_path() -> Path:

@@ -168,9 +168,38 @@ class CheckOutcome:
         return self.previous_phase != self.classification.phase
 
 
+#: Default risk weight of each phase (the `[risk] phase_weights` config table overrides them).
+DEFAULT_PHASE_WEIGHTS: dict[Phase, float] = {
+    Phase.RE_REGISTERED: 100.0,
+    Phase.AVAILABLE: 80.0,
+    Phase.PENDING_DELETE: 60.0,
+    Phase.REDEMPTION: 40.0,
+    Phase.GRACE: 15.0,
+    Phase.EXPIRING: 5.0,
+    Phase.ACTIVE: 0.0,
+    Phase.UNKNOWN: 3.0,
+    Phase.UNCHECKED: 1.0,
+    Phase.EXEMPT: 0.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RiskWeights:
+    """The `[risk]` section of the config: the weights of the risk formula (see core/risk.py)."""
+
+    phase_weights: dict[Phase, float] = field(default_factory=lambda: dict(DEFAULT_PHASE_WEIGHTS))
+    no_2fa: float = 2.0  # multiplier when the account has no 2FA (or it is not known)
+    only_verified: float = 1.5  # multiplier when the address is the account's only verified one
+    packages: float = 0.5  # x (1 + packages * ln(1 + packages count))
+    downloads: float = 0.25  # x (1 + downloads * log10(1 + monthly downloads))
+
+    def weight(self, phase: Phase | str) -> float:
+        return float(self.phase_weights.get(Phase(phase), 0.0))
+
+
 @dataclass(frozen=True, slots=True)
 class PolicySettings:
-    """The `[policy]` section of the config."""
+    """The `[policy]` section of the config (and the `[risk]` weights the policy refreshes with)."""
 
     expiring_days: int = 30
     unverify_phases: tuple[Phase, ...] = (
@@ -181,6 +210,7 @@ class PolicySettings:
     )
     warn_phases: tuple[Phase, ...] = (Phase.GRACE, Phase.EXPIRING)
     auto_confirm_phases: tuple[Phase, ...] = ()
+    risk: RiskWeights = field(default_factory=RiskWeights)
 
 
 @dataclass(frozen=True, slots=True)

@@ -161,6 +161,13 @@ MIGRATIONS: list[str] = [
         heartbeat_at TEXT NOT NULL
     );
     """,
+    # 3: review queue: why an address was un-verified; proposal look-ups by address; audit filters.
+    """
+    ALTER TABLE emails ADD COLUMN unverified_reason TEXT;
+    CREATE INDEX proposals_email ON proposals(email_id, kind, status);
+    CREATE INDEX decisions_operator ON decisions(operator, id);
+    CREATE INDEX decisions_action ON decisions(action, id);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
