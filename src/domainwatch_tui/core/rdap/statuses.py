@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 
 #: The status values of RFC 8056 (plus "ok", which some servers send verbatim from EPP).
 KNOWN_STATUSES: frozenset[str] = frozenset(
@@ -90,10 +89,10 @@ def normalise_status(value: str) -> str:
 def normalise_statuses(values: object) -> tuple[str, ...]:
     """Every status of an answer, normalised, duplicates and non-strings dropped, order kept.
 
-    At most `MAX_STATUSES` values are kept; `values` that is not a list/tuple (or is a bare
-    string) gives an empty tuple, so a hostile `"status": {...}` cannot surprise the caller.
+    At most `MAX_STATUSES` values are kept; `values` that is not a list or tuple (a bare string,
+    an object) gives an empty tuple, so a hostile `"status": {...}` cannot surprise the caller.
     """
-    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+    if not isinstance(values, list | tuple):
         return ()
     seen: dict[str, None] = {}
     for value in values:
