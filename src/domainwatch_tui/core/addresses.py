@@ -44,15 +44,19 @@ _PSL = PublicSuffixList(only_icann=True)
 # A plain LDH host name in lower case, no IDNA label: the common case, handled without `idna`.
 _PLAIN_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _LOCAL_FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\x00-\x1f\x7f]")
-_CACHE_SIZE = 1 << 18
+_DIGITS_AND_DOTS = re.compile(r"[0-9.]+")
+_CACHE_SIZE = 4096
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
 def to_alabel(domain: str) -> str:
     """The IDNA A-label form of `domain` (UTS #46 mapping), lower case, trailing dot removed.
 
     Raises AddressError with the reason when the name is not a valid host name.
     """
+    return _to_alabel_cached(domain)
+
+
+def _to_alabel(domain: str) -> str:
     name = domain.strip()
     if name.endswith("."):
         name = name[:-1]
@@ -65,15 +69,16 @@ def to_alabel(domain: str) -> str:
         raise AddressError(f"IP address instead of a domain: {name}")
     try:
         out = idna.encode(name, uts46=True).decode("ascii").lower()
-    except idna.IDNAError as exc:
-        raise AddressError(f"invalid domain {name!r}: {exc}") from None
-    except UnicodeError as exc:
+    except (idna.IDNAError, UnicodeError) as exc:
         raise AddressError(f"invalid domain {name!r}: {exc}") from None
     if out.endswith("."):
         out = out[:-1]
     if not out or len(out) > 253:
         raise AddressError(f"invalid domain {name!r}: too long")
     return out
+
+
+_to_alabel_cached = lru_cache(maxsize=_CACHE_SIZE)(_to_alabel)
 
 
 @lru_cache(maxsize=_CACHE_SIZE)
@@ -98,15 +103,17 @@ def _is_ip_literal(host: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=_CACHE_SIZE)
 def registrable_domain(host_alabel: str) -> str:
     """The registrable domain of an A-label host (`mail.example.co.uk` -> `example.co.uk`).
 
     Raises AddressError for an IP address, a single-label host (`localhost`) or a public
     suffix itself (`co.uk`).
     """
-    host = host_alabel
-    if _is_ip_literal(host) or re.fullmatch(r"[0-9.]+", host):
+    return _registrable_cached(host_alabel)
+
+
+def _registrable(host: str) -> str:
+    if _is_ip_literal(host) or _DIGITS_AND_DOTS.fullmatch(host):
         raise AddressError(f"IP address instead of a domain: {host}")
     if "." not in host:
         raise AddressError(f"single-label host {host!r} is not a registrable domain")
@@ -116,15 +123,46 @@ def registrable_domain(host_alabel: str) -> str:
     return found
 
 
+_registrable_cached = lru_cache(maxsize=_CACHE_SIZE)(_registrable)
+
+
+def host_info(host: str) -> tuple[str, str, str]:
+    """(host A-label, registrable domain A-label, registrable domain Unicode) of an address's
+    host part as written. Not cached: callers that see many hosts keep their own cache."""
+    if host.startswith("[") or _is_ip_literal(host):
+        raise AddressError(f"IP address instead of a domain: {host}")
+    alabel = _to_alabel(host)
+    domain = _registrable(alabel)
+    return alabel, domain, to_unicode(domain)
+
+
 def normalise_domain_arg(text: str) -> str:
     """A domain typed by an operator (Unicode or A-label, any case, sub-domain or not) reduced
     to its registrable domain in A-label form. Raises AddressError with the reason."""
     raw = text.strip()
     if "@" in raw:
         raw = raw.rsplit("@", 1)[1]
-    if raw.startswith("[") or _is_ip_literal(raw):
-        raise AddressError(f"IP address instead of a domain: {raw}")
-    return registrable_domain(to_alabel(raw))
+    return host_info(raw)[1]
+
+
+def split_address(text: str) -> tuple[str, str]:
+    """(local part in lower case, host as written) of an address; AddressError when there is
+    no `@`, an empty part, or a local part with characters no mailbox has."""
+    address = text.strip()
+    if not address:
+        raise AddressError("empty address")
+    local, at, host = address.rpartition("@")
+    if not at:
+        raise AddressError(f"no @ in address {address!r}")
+    if not local:
+        raise AddressError(f"empty local part in {address!r}")
+    if not host:
+        raise AddressError(f"empty domain in {address!r}")
+    if len(address) > 320:
+        raise AddressError("address longer than 320 characters")
+    if _LOCAL_FORBIDDEN.search(local) and not (local.startswith('"') and local.endswith('"')):
+        raise AddressError(f"invalid local part in {address!r}")
+    return local.lower(), host
 
 
 def parse_address(text: str) -> ParsedAddress:
@@ -134,28 +172,14 @@ def parse_address(text: str) -> ParsedAddress:
     mailbox providers treat addresses case-insensitively, and `Alice@x.com` and `alice@x.com`
     on one account are one address). Raises AddressError with a reason.
     """
-    address = text.strip()
-    if not address:
-        raise AddressError("empty address")
-    if "@" not in address:
-        raise AddressError(f"no @ in address {address!r}")
-    local, _, host = address.rpartition("@")
-    if not local:
-        raise AddressError(f"empty local part in {address!r}")
-    if not host:
-        raise AddressError(f"empty domain in {address!r}")
-    if _LOCAL_FORBIDDEN.search(local) and not (local.startswith('"') and local.endswith('"')):
-        raise AddressError(f"invalid local part in {address!r}")
-    if host.startswith("[") or _is_ip_literal(host):
-        raise AddressError(f"IP address instead of a domain in {address!r}")
-    alabel = to_alabel(host)
-    domain = registrable_domain(alabel)
+    local, host = split_address(text)
+    alabel, domain, unicode_domain = host_info(host)
     return ParsedAddress(
-        address=f"{local.lower()}@{alabel}",
-        local=local.lower(),
+        address=f"{local}@{alabel}",
+        local=local,
         host=alabel,
         domain=domain,
-        unicode_domain=to_unicode(domain),
+        unicode_domain=unicode_domain,
     )
 
 
