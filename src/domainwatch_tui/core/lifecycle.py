@@ -160,12 +160,9 @@ def _notes(evidence: Evidence, prior: Prior) -> list[str]:
         and prior.registrar_iana_id
         and evidence.registrar_iana_id.strip() != prior.registrar_iana_id.strip()
     ):
-        before = f"{prior.registrar} " if prior.registrar else ""
-        after = f"{evidence.registrar} " if evidence.registrar else ""
-        notes.append(
-            f"registrar changed from {before}(IANA id {prior.registrar_iana_id}) "
-            f"to {after}(IANA id {evidence.registrar_iana_id}) since the last check"
-        )
+        before = _registrar_name(prior.registrar, prior.registrar_iana_id)
+        after = _registrar_name(evidence.registrar, evidence.registrar_iana_id)
+        notes.append(f"registrar changed from {before} to {after} since the last check")
     if "inactive" in statuses:
         notes.append("RDAP status 'inactive': the domain has no nameservers, so it receives no mail")
     if "pending restore" in statuses:
@@ -182,6 +179,10 @@ def _notes(evidence: Evidence, prior: Prior) -> list[str]:
             f"{_day(evidence.registered_at)}; check the registry's record"
         )
     return notes
+
+
+def _registrar_name(name: str | None, iana_id: str) -> str:
+    return f"{name} (IANA id {iana_id})" if name else f"IANA id {iana_id}"
 
 
 def _expiry(evidence: Evidence) -> tuple[datetime | None, str]:
@@ -226,11 +227,17 @@ def _redemption_release(evidence: Evidence, now: datetime, expiry: datetime | No
     if changed is not None and ensure_utc(changed) <= now:
         start = ensure_utc(changed)
         basis = f"redemption taken to start at the last change on {_day(start)}, {tail}"
-    elif expiry is not None:
-        start = min(expiry + timedelta(days=MAX_GRACE_DAYS), now)
+    elif expiry is not None and expiry + timedelta(days=MAX_GRACE_DAYS) <= now:
+        start = expiry + timedelta(days=MAX_GRACE_DAYS)
         basis = (
-            f"redemption taken to start at most {MAX_GRACE_DAYS} days after the expiry on {_day(expiry)} "
-            f"(no last-changed date), {tail}"
+            f"redemption taken to start at the latest after {MAX_GRACE_DAYS} days of grace following the "
+            f"expiry on {_day(expiry)} (no last-changed date), {tail}"
+        )
+    elif expiry is not None:
+        start = now
+        basis = (
+            f"no last-changed date and the expiry {_day(expiry)} is too recent or in the future "
+            f"(auto-renewed?), so counted from now, {tail}"
         )
     else:
         start = now
@@ -246,7 +253,7 @@ def _pending_delete_release(evidence: Evidence, now: datetime) -> tuple[datetime
         basis = f"{PENDING_DELETE_DAYS} days after the last change on {_day(start)}"
     else:
         start = now
-        basis = f"{PENDING_DELETE_DAYS} days from now (no last-changed date)"
+        basis = f"{PENDING_DELETE_DAYS} days from now; no last-changed date"
     return _release_sentence(start + timedelta(days=PENDING_DELETE_DAYS), now, basis)
 
 
