@@ -2,14 +2,34 @@
 
 `Checker` is what every backend (RDAP, Fastly, a test fake) offers; `record_observation`
 classifies an observation against what was known before and stores it, with its consequences
-(phase change, proposals), in one transaction.
+(phase change, proposals), in one transaction. `check_domains` fetches many domains
+concurrently (the checker enforces per-host limits) and records each result as it arrives.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import asyncio
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
 
-from domainwatch_tui.core.model import Observation
+from domainwatch_tui.core import policy as policy_module
+from domainwatch_tui.core.lifecycle import classify
+from domainwatch_tui.core.model import (
+    CheckOutcome,
+    Classification,
+    Evidence,
+    Observation,
+    Phase,
+    PolicySettings,
+    Prior,
+)
+from domainwatch_tui.core.schedule import ScheduleSettings, next_check_at
+from domainwatch_tui.core.store.checks import CheckRecord
+from domainwatch_tui.core.timefmt import Clock, from_iso
+
+if TYPE_CHECKING:
+    from domainwatch_tui.core.store import Store
 
 
 class Checker(Protocol):
@@ -22,3 +42,93 @@ class Checker(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+def classify_evidence(evidence: Evidence, now: datetime, prior: Prior,
+                      policy: PolicySettings) -> Classification:
+    """The lifecycle verdict for evidence from any backend."""
+    if evidence.backend == "fastly":
+        from domainwatch_tui.core.fastly_rules import classify_fastly
+
+        return classify_fastly(evidence, now, prior)
+    return classify(evidence, now, prior, expiring_days=policy.expiring_days)
+
+
+def is_error_unknown(outcome: CheckOutcome) -> bool:
+    """The check ended `unknown` because of an error (the `check` command's exit 3)."""
+    return outcome.phase is Phase.UNKNOWN and outcome.observation.evidence.error is not None
+
+
+def record_observation(store: Store, obs: Observation, *, now: datetime, policy: PolicySettings,
+                       schedule: ScheduleSettings | None = None) -> CheckOutcome:
+    """Classify `obs` against what was known and store it with its consequences, in ONE transaction.
+
+    An answer that cannot be trusted (an error) sets the phase to `unknown` but keeps the
+    domain's last known evidence; the error streak drives the retry back-off of the schedule.
+    """
+    ev = obs.evidence
+    with store.transaction():
+        prior = store.prior(ev.domain)
+        streak, known_expiry, last_good = store.check_state(ev.domain)
+        result = classify_evidence(ev, now, prior, policy)
+        errored = result.phase is Phase.UNKNOWN and ev.error is not None
+        streak = streak + 1 if errored else 0
+        if errored and last_good:
+            result = Classification(result.phase, (*result.reasons, f"last trustworthy answer: {last_good}"),
+                                    result.release_at)
+        expiry = ev.expires_at or ev.registrar_expires_at
+        if errored:
+            expiry = from_iso(known_expiry)
+        due = next_check_at(result.phase, now=now, expires_at=expiry, error_streak=streak,
+                            settings=schedule)
+        record = CheckRecord(
+            domain=ev.domain, checked_at=obs.checked_at, backend=ev.backend, server=ev.server,
+            http_status=ev.http_status, duration_ms=round(obs.duration_ms, 1), error=ev.error,
+            previous_phase=prior.phase.value, phase=result.phase.value, reasons=list(result.reasons),
+            statuses=list(ev.statuses), registered_at=ev.registered_at, expires_at=ev.expires_at,
+            last_changed_at=ev.last_changed_at, handle=ev.handle, registrar=ev.registrar,
+            registrar_iana_id=ev.registrar_iana_id, nameservers=list(ev.nameservers),
+            signals=[{"source": s.source, "kind": s.kind, "detail": s.detail} for s in ev.signals],
+            release_at=result.release_at, raw=obs.raw, next_check_at=due, error_streak=streak,
+            evidence_known=not errored and not ev.unsupported,
+        )
+        check_id = store.record_check(record)
+        outcome = CheckOutcome(observation=obs, classification=result, check_id=check_id,
+                               previous_phase=prior.phase, next_check_at=due)
+        policy_module.apply_check(store, outcome, now=now, settings=policy)
+    return outcome
+
+
+async def check_domains(store: Store, checker: Checker, domains: Sequence[str], *, clock: Clock,
+                        policy: PolicySettings, schedule: ScheduleSettings | None = None,
+                        on_result: Callable[[CheckOutcome], None] | None = None,
+                        max_in_flight: int = 256) -> list[CheckOutcome]:
+    """Check `domains` concurrently (at most `max_in_flight` fetches at once; the checker keeps
+    each host's own limits) and record each result as it arrives. Results in input order."""
+    results: list[CheckOutcome | None] = [None] * len(domains)
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(len(domains)):
+        queue.put_nowait(i)
+
+    async def worker() -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            obs = await checker.fetch(domains[i])
+            outcome = record_observation(store, obs, now=clock(), policy=policy, schedule=schedule)
+            results[i] = outcome
+            if on_result is not None:
+                on_result(outcome)
+
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(max_in_flight, len(domains))))]
+    try:
+        await asyncio.gather(*workers)
+    finally:
+        for task in workers:
+            task.cancel()
+    return [r for r in results if r is not None]
+
+
+__all__ = ["Checker", "check_domains", "classify_evidence", "is_error_unknown", "record_observation"]
