@@ -254,6 +254,12 @@ def test_no_registrar_change_reason_when_ids_match_or_are_unknown() -> None:
         assert not any("registrar changed" in r for r in result.reasons)
 
 
+def test_fastly_evidence_goes_to_the_fastly_rules() -> None:
+    evidence = Evidence(domain="example.com", backend="fastly", backend_statuses=("inactive",))
+    assert classify(evidence, NOW, Prior()).phase is Phase.AVAILABLE  # Fastly: "available to register"
+    assert classify(Evidence(domain="example.com", backend="whois"), NOW, Prior()).phase is Phase.UNKNOWN
+
+
 def test_naive_now_is_taken_as_utc() -> None:
     result = classify(ev(expires_at=days(-1)), NOW.replace(tzinfo=None), Prior())
     assert result.phase is Phase.GRACE

@@ -305,6 +305,7 @@ def big_body() -> bytes:
         pytest.param(429, b"", None, "HTTP 429", id="http-429"),
         pytest.param(302, b"", None, "HTTP 302", id="unfollowed-redirect"),
         pytest.param(403, b"", None, "HTTP 403", id="forbidden"),
+        pytest.param(0, b"", None, "no HTTP status", id="no-status"),
     ],
 )
 def test_refusals(status: int, body: bytes | None, content_type: str | None, expected: str) -> None:

@@ -49,6 +49,12 @@ def _ago(delta: timedelta) -> str:
 def classify(evidence: Evidence, now: datetime, prior: Prior, *, expiring_days: int = 30) -> Classification:
     """The phase of `evidence.domain` at `now`, with the reasons and an estimated release date."""
     now = ensure_utc(now)
+    if evidence.backend == "fastly":  # Fastly's tokens mean other things than RDAP statuses
+        from domainwatch_tui.core.fastly_rules import classify_fastly
+
+        return classify_fastly(evidence, now, prior)
+    if evidence.backend != "rdap":
+        return Classification(Phase.UNKNOWN, (f"no lifecycle rules for the backend {evidence.backend!r}",))
     refused = _refused(evidence)
     if refused is not None:
         return refused

@@ -145,6 +145,8 @@ def _parse(
         if body and _says_reserved(body[:MAX_BODY]):
             return Evidence(**base, reserved=True)
         return Evidence(**base, not_found=True)
+    if not isinstance(status_code, int) or isinstance(status_code, bool) or status_code <= 0:
+        return _refuse(base, "no HTTP status from the RDAP server")
     if status_code == 429:
         return _refuse(base, "the RDAP server is rate limiting us (HTTP 429)")
     if status_code != 200:
