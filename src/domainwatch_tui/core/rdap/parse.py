@@ -77,8 +77,10 @@ def clean_text(value: object, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
         return ""
     value = value[: limit * 4]
-    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value)
-    text = " ".join(text.split())
+    if value.isprintable():  # the common case: no control, format or separator characters
+        text = " ".join(value.split()) if "  " in value or value[:1] == " " or value[-1:] == " " else value
+    else:
+        text = " ".join("".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in value).split())
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
@@ -389,7 +391,7 @@ def _related_url(links: list[Any]) -> str | None:
         if not isinstance(href, str) or len(href) > MAX_URL:
             continue
         href = href.strip()
-        if any(unicodedata.category(ch)[0] == "C" or ch.isspace() for ch in href):
+        if not href.isprintable() or " " in href:
             continue
         if href.lower().startswith(("https://", "http://")):
             candidates.append(href)

@@ -66,6 +66,8 @@ _SEPARATORS = re.compile(r"[\s_\-]+")
 
 def _printable(value: str) -> str:
     """`value` without control or format characters (bidi overrides, zero-width joiners...)."""
+    if value.isprintable():
+        return value
     return "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
 
 
