@@ -46,11 +46,7 @@ class Checker(Protocol):
 
 def classify_evidence(evidence: Evidence, now: datetime, prior: Prior,
                       policy: PolicySettings) -> Classification:
-    """The lifecycle verdict for evidence from any backend."""
-    if evidence.backend == "fastly":
-        from domainwatch_tui.core.fastly_rules import classify_fastly
-
-        return classify_fastly(evidence, now, prior)
+    """The lifecycle verdict for evidence from any backend (`classify` routes by backend)."""
     return classify(evidence, now, prior, expiring_days=policy.expiring_days)
 
 
