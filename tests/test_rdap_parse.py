@@ -345,6 +345,19 @@ def test_exactly_max_body_is_still_read() -> None:
             id="all-rights-reserved-is-not-reserved",
         ),
         pytest.param(b"<html>404 Not Found</html>", id="html"),
+        pytest.param(
+            raw(
+                {
+                    "errorCode": 404,
+                    "description": ["Domain not found"],
+                    "notices": [
+                        {"title": "Terms", "description": ["Excessive querying will be blocked."]},
+                        {"title": "Rate limits", "description": ["Abusive clients are blocked by IP."]},
+                    ],
+                }
+            ),
+            id="rate-limit-notice-is-not-reserved",
+        ),
     ],
 )
 def test_404_means_not_found(body: bytes | None) -> None:
@@ -382,6 +395,24 @@ def test_404_means_not_found(body: bytes | None) -> None:
             id="remark-not-available",
         ),
         pytest.param(b"This domain name is reserved", id="plain-text"),
+        pytest.param(raw({"errorCode": 404, "title": "Reserved"}), id="title-reserved"),
+        pytest.param(
+            raw({"errorCode": 404, "description": ["Reserved name (ICANN name collision list)"]}),
+            id="collision",
+        ),
+        pytest.param(
+            raw({"errorCode": 404, "description": ["This label is restricted by registry policy"]}),
+            id="restricted",
+        ),
+        pytest.param(
+            raw(
+                {
+                    "errorCode": 404,
+                    "description": ["The domain name is reserved by the registry and cannot be registered."],
+                }
+            ),
+            id="simulator-wording",
+        ),
     ],
 )
 def test_a_404_that_says_reserved_is_reserved_not_available(body: bytes) -> None:

@@ -63,13 +63,18 @@ _EVENT_ALIASES: dict[str, str] = {
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPACES = re.compile(r"[\s_\-]+")
 _HOSTNAME = re.compile(r"(?:[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?\.)*[a-z0-9_-]{1,63}", re.ASCII)
-# A 404 body that says the name exists in some way but cannot be registered.
+# A 404 body that says the name cannot be registered (as opposed to "not found"). Phrases, not bare
+# words: terms-of-use notices say "all rights reserved" or "abusive clients will be blocked".
 _RESERVED = re.compile(
-    r"\b(?:reserved|blocked|not available for registration|unavailable for registration|"
-    r"cannot be registered|can not be registered|restricted from registration|withheld)\b",
+    r"\b(?:is|was|been)\s+(?:\w+\s+)?(?:reserved|blocked|withheld|restricted)\b"
+    r"|\b(?:name|domain)\s+(?:\w+\s+)?(?:reserved|blocked)\b"
+    r"|\breserved\s+(?:name|domain|word|string|label|by)\b"
+    r"|\b(?:blocked|restricted|prohibited)\s+(?:name|domain|word|string|label)\b"
+    r"|\b(?:not|un)\s?available for registration\b|\bcan\s?not be registered\b"
+    r"|\bnot registrable\b|\brestricted from registration\b|\bname collision\b",
     re.IGNORECASE,
 )
-_NOT_RESERVED = re.compile(r"\brights\s+reserved\b", re.IGNORECASE)
+_RESERVED_TITLE = frozenset({"reserved", "blocked", "restricted", "withheld", "prohibited"})
 
 
 def clean_text(value: object, limit: int = MAX_TEXT) -> str:
@@ -227,7 +232,10 @@ def _says_reserved(body: bytes) -> bool:
     except (ValueError, RecursionError):
         document = None
     if isinstance(document, dict):
-        pieces = [document.get("title"), document.get("description")]
+        title = document.get("title")
+        if isinstance(title, str) and title.strip().lower() in _RESERVED_TITLE:
+            return True
+        pieces = [title, document.get("description")]
         for key in ("notices", "remarks"):
             items = document.get(key)
             if isinstance(items, list):
@@ -244,7 +252,6 @@ def _says_reserved(body: bytes) -> bool:
         text = " ".join(s[:2000] for s in strings)
     else:
         text = text[:20000]
-    text = _NOT_RESERVED.sub(" ", text)
     return _RESERVED.search(text) is not None
 
 
