@@ -1,0 +1,493 @@
+"""The background worker: checks due domains, highest risk first, forever or once.
+
+One worker per store: it takes the store's lease (`host:pid:random`) and renews it with a
+heartbeat; a second worker waits and reports who holds it, and takes over a lease whose
+heartbeat is older than `lease_timeout_seconds` or whose pid is gone on this host.
+
+Crash safety: a check counts as done only once `record_observation` committed it, and that
+same transaction advances the domain's `next_check_at`; a kill at any moment loses at most
+the in-flight and not-yet-written checks, which are simply due again. Finished checks are
+written in batches (`batch_size`, at most `batch_seconds` late) by this one writer.
+
+The worker is asyncio code with no UI: `domainwatch worker` runs it headless; the dashboard
+runs it in a thread or task. `pause`, `resume` and `stop` may be called from any thread;
+`on_progress` is called on the worker's thread with an immutable `WorkerProgress`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import secrets
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from domainwatch_tui.core.checking import Checker
+from domainwatch_tui.core.model import CheckOutcome, Observation, PolicySettings
+from domainwatch_tui.core.schedule import ScheduleSettings
+from domainwatch_tui.core.store import Store
+from domainwatch_tui.core.store.lease import LeaseInfo
+from domainwatch_tui.core.timefmt import Clock
+from domainwatch_tui.core.worker_progress import RateMeter, WorkerProgress, WorkerState, clean
+
+Recorder = Callable[..., CheckOutcome]
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """The `[worker]` config section."""
+
+    max_in_flight: int = 64
+    batch_size: int = 64
+    batch_seconds: float = 0.5
+    heartbeat_seconds: float = 5.0
+    lease_timeout_seconds: float = 60.0
+    idle_poll_seconds: float = 60.0
+    summary_seconds: float = 60.0
+    stop_grace_seconds: float = 3.0
+    progress_seconds: float = 0.25  # how often `on_progress` is called while running
+
+
+def make_holder_id() -> str:
+    """`host:pid:random`, unique per worker even within one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def holder_is_dead(lease: LeaseInfo, *, now: datetime, timeout: float, host: str) -> bool:
+    """A stale lease: no heartbeat for `timeout` seconds, or its pid is gone on this host."""
+    if (now - lease.heartbeat_at).total_seconds() > timeout:
+        return True
+    return bool(lease.host == host and lease.pid and not pid_alive(lease.pid))
+
+
+@dataclass
+class _Pass:
+    """Book-keeping of one pass over the due domains."""
+
+    done: int = 0
+    total: int = 0
+    errors: int = 0
+    changes: int = 0
+    queue: list[str] = field(default_factory=list)
+    claimed: set[str] = field(default_factory=set)
+
+
+class Worker:
+    """Checks due domains within limits, reporting progress; pause, resume, stop from any thread.
+
+    `store` is a `Store` used only from the worker's thread, or a path the worker opens (and
+    closes) itself. `checker` is a `Checker`, or a factory called inside `run` (so that its
+    HTTP client belongs to the worker's event loop); the worker closes what it created.
+    """
+
+    def __init__(
+        self,
+        store: Store | str | Path,
+        checker: Checker | Callable[[], Checker],
+        *,
+        clock: Clock,
+        policy: PolicySettings,
+        schedule: ScheduleSettings | None = None,
+        settings: WorkerSettings | None = None,
+        on_progress: Callable[[WorkerProgress], None] | None = None,
+        on_outcome: Callable[[CheckOutcome], None] | None = None,
+        record: Recorder | None = None,
+        holder: str | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self._store_arg = store
+        self._checker_arg = checker
+        self.clock = clock
+        self.policy = policy
+        self.schedule = schedule or ScheduleSettings()
+        self.settings = settings or WorkerSettings()
+        self.on_progress = on_progress
+        self.on_outcome = on_outcome
+        self._record = record
+        self.holder = holder or make_holder_id()
+        self.host = self.holder.split(":", 1)[0]
+        self.monotonic = monotonic
+        self.state = WorkerState.IDLE
+        self.checked_total = 0
+        self.errors_total = 0
+        self.last_error: str | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: int | None = None
+        self._wake: asyncio.Event | None = None
+        self._paused = False
+        self._stopping = False
+        self._abandon = False
+        self._stop_at: float | None = None
+        self._lease_lost = False
+        self._other: LeaseInfo | None = None
+        self._next_due: datetime | None = None
+        self._pass = _Pass()
+        self._finished: list[Observation] = []
+        self._failed: list[str] = []  # fetched with an exception: postponed at the next flush
+        self._oldest_finished: float | None = None
+        self._tasks: dict[asyncio.Task[Observation], str] = {}
+        self._rate = RateMeter()
+        self._last_progress = 0.0
+
+    # -- control (any thread) -------------------------------------------------------------------
+    def pause(self) -> None:
+        """Start no new checks; in-flight ones finish and are written."""
+        self._paused = True
+        self._poke()
+
+    def resume(self) -> None:
+        self._paused = False
+        self._poke()
+
+    def stop(self, *, abandon: bool = False) -> None:
+        """Finish in-flight checks (at most `stop_grace_seconds`; none with `abandon`), then return."""
+        self._stopping = True
+        self._abandon = self._abandon or abandon
+        self._poke()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def _poke(self) -> None:
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return
+        if threading.get_ident() == self._thread:
+            wake.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to wake
+                loop.call_soon_threadsafe(wake.set)
+
+    # -- the run ----------------------------------------------------------------------------------
+    async def run(self, *, once: bool = False) -> WorkerProgress:
+        """Check what is due; with `once`, return when nothing is left, else until `stop()`.
+
+        Returns the final snapshot. With `once`, a lease held by another live worker ends the
+        run at once (state WAITING_FOR_LEASE in the snapshot, nothing checked).
+        """
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._wake = asyncio.Event()
+        own_store = not isinstance(self._store_arg, Store)
+        store = Store(self._store_arg) if own_store else self._store_arg  # type: ignore[arg-type]
+        own_checker = not hasattr(self._checker_arg, "fetch")
+        checker: Checker = self._checker_arg() if own_checker else self._checker_arg  # type: ignore[operator,assignment]
+        heartbeat: asyncio.Task[None] | None = None
+        final_state = WorkerState.STOPPED
+        try:
+            while not self._stopping:
+                try:
+                    if not await self._take_lease(store, once):
+                        if once:
+                            final_state = WorkerState.WAITING_FOR_LEASE
+                        break
+                    if heartbeat is None or heartbeat.done():
+                        heartbeat = asyncio.create_task(self._heartbeat(store))
+                    drained = await self._drain(store, checker)
+                    if self._lease_lost:
+                        continue
+                    if once and drained:
+                        break
+                    await self._idle(store)
+                except sqlite3.OperationalError as exc:  # locked, disk I/O: report, wait, retry
+                    await self._abandon_tasks()
+                    self.last_error = f"store: {exc}"
+                    self._set_state(WorkerState.ERROR)
+                    await self._sleep(min(self.settings.idle_poll_seconds, 5.0))
+        finally:
+            await self._abandon_tasks()
+            if heartbeat is not None:
+                heartbeat.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await heartbeat
+            if not self._lease_lost:
+                with contextlib.suppress(sqlite3.Error):
+                    self._flush(store)
+                with contextlib.suppress(sqlite3.Error):
+                    store.release_lease(self.holder)
+            if own_checker:
+                with contextlib.suppress(Exception):
+                    await checker.aclose()
+            if own_store:
+                store.close()
+            self._set_state(final_state, force=True)
+        return self.snapshot()
+
+    async def _take_lease(self, store: Store, once: bool) -> bool:
+        """Hold the lease (waiting for it unless `once`); False when stopping or refused."""
+        self._lease_lost = False
+        while not self._stopping:
+            now = self.clock()
+            lease = store.acquire_lease(
+                self.holder, pid=os.getpid(), host=self.host, now=now, is_dead=self._dead_at(now))
+            if lease.holder == self.holder:
+                self._other = None
+                self._lease_lost = False
+                return True
+            self._other = lease
+            self._set_state(WorkerState.WAITING_FOR_LEASE, force=True)
+            if once:
+                return False
+            await self._sleep(self.settings.heartbeat_seconds)
+        return False
+
+    def _dead_at(self, now: datetime) -> Callable[[LeaseInfo], bool]:
+        timeout = self.settings.lease_timeout_seconds
+        return lambda lease: holder_is_dead(lease, now=now, timeout=timeout, host=self.host)
+
+    async def _heartbeat(self, store: Store) -> None:
+        while True:
+            await asyncio.sleep(self.settings.heartbeat_seconds)
+            try:
+                ours = store.renew_lease(self.holder, now=self.clock())
+            except sqlite3.Error as exc:
+                self.last_error = f"heartbeat: {exc}"
+                continue
+            if not ours:
+                self._lease_lost = True
+                self._poke()
+                return
+
+    async def _idle(self, store: Store) -> None:
+        if self._paused:
+            self._set_state(WorkerState.PAUSED)
+            await self._sleep(self.settings.idle_poll_seconds)
+            return
+        self._next_due = store.next_due_at()
+        wait = self.settings.idle_poll_seconds
+        if self._next_due is not None:
+            wait = min(wait, max((self._next_due - self.clock()).total_seconds(), 0.0))
+        self._set_state(WorkerState.IDLE)
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, waking early on pause, resume, stop or a lost lease."""
+        assert self._wake is not None
+        self._wake.clear()
+        if self._stopping or self._lease_lost:
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=max(seconds, 0.0))
+
+    # -- checking -------------------------------------------------------------------------------
+    async def _drain(self, store: Store, checker: Checker) -> bool:
+        """Check due domains until none is left (True), or stop/lease loss (False)."""
+        self._pass = p = _Pass()
+        self._rate.start(self.monotonic())
+        self._refill(store)
+        if not p.queue:
+            return True
+        self._set_state(WorkerState.PAUSED if self._paused else WorkerState.RUNNING, force=True)
+        s = self.settings
+        while True:
+            if self._lease_lost or (self._stopping and not self._tasks):
+                break
+            if self._stopping and self._stop_at is None:
+                self._stop_at = self.monotonic() + (0.0 if self._abandon else s.stop_grace_seconds)
+            if self._stopping and (self._abandon or self.monotonic() >= (self._stop_at or 0.0)):
+                break
+            if not self._stopping and not self._paused:
+                while len(self._tasks) < s.max_in_flight:
+                    if not p.queue:
+                        self._refill(store)
+                        if not p.queue:
+                            break
+                    domain = p.queue.pop(0)
+                    p.claimed.add(domain)
+                    task = asyncio.create_task(self._fetch(checker, domain))
+                    self._tasks[task] = domain
+                    task.add_done_callback(self._on_done)
+            if not self._tasks and not self._finished and not self._failed:
+                if self._paused and not self._stopping:
+                    self._set_state(WorkerState.PAUSED)
+                    self._emit(force=True)
+                    await self._sleep(s.idle_poll_seconds)
+                    if not self._paused and not self._stopping:
+                        self._set_state(WorkerState.RUNNING)
+                    continue
+                if not p.queue:
+                    break
+            self._set_state(WorkerState.PAUSED if self._paused else WorkerState.RUNNING)
+            if self._flush_due():
+                self._flush(store)
+            self._emit()
+            timeout = s.batch_seconds
+            if self._stop_at is not None:
+                timeout = max(min(timeout, self._stop_at - self.monotonic()), 0.0)
+            await self._sleep(timeout)
+        if self._lease_lost:
+            await self._abandon_tasks()
+            self._finished.clear()
+            self._oldest_finished = None
+            return False
+        self._flush(store)
+        self._emit(force=True)
+        return not self._stopping and not self._pass.queue
+
+    def _flush_due(self) -> bool:
+        if not self._finished and not self._failed:
+            return False
+        if not self._tasks or len(self._finished) >= self.settings.batch_size:
+            return True
+        oldest = self._oldest_finished
+        return oldest is not None and self.monotonic() - oldest >= self.settings.batch_seconds
+
+    def _refill(self, store: Store) -> None:
+        p = self._pass
+        now = self.clock()
+        chunk = max(4 * self.settings.max_in_flight, 256)
+        fresh = [d for d in store.due_by_risk(now, chunk + len(p.claimed)) if d not in p.claimed]
+        p.queue = fresh[:chunk]
+        p.total = p.done + store.count_due(now)
+
+    async def _fetch(self, checker: Checker, domain: str) -> Observation:
+        return await checker.fetch(domain)
+
+    def _on_done(self, task: asyncio.Task[Observation]) -> None:
+        domain = self._tasks.pop(task, None)
+        if task.cancelled() or domain is None:
+            if domain is not None:
+                self._pass.claimed.discard(domain)
+            return
+        exc = task.exception()
+        if exc is not None:  # a checker must not raise; if it does, count it and move on
+            self._count_error(f"{domain}: checker failed: {type(exc).__name__}: {exc}")
+            self._failed.append(domain)
+        else:
+            if not self._finished:
+                self._oldest_finished = self.monotonic()
+            self._finished.append(task.result())
+        if self._wake is not None:
+            self._wake.set()  # a slot is free (and maybe a batch is full)
+
+    def _flush(self, store: Store) -> None:
+        """Write the finished checks: one transaction per batch, one by one if the batch fails."""
+        for domain in self._failed:
+            self._postpone(domain, store)
+        self._failed.clear()
+        batch, self._finished, self._oldest_finished = self._finished, [], None
+        if not batch:
+            return
+        record = self._recorder()
+        now = self.clock()
+        kwargs: dict[str, Any] = {"now": now, "policy": self.policy, "schedule": self.schedule}
+        try:
+            with store.transaction():
+                outcomes = [record(store, obs, **kwargs) for obs in batch]
+        except sqlite3.OperationalError:
+            self._finished = batch + self._finished  # locked or I/O: keep them, try again later
+            self._oldest_finished = self.monotonic()
+            raise
+        except Exception:
+            outcomes = []
+            for obs in batch:
+                try:
+                    with store.transaction():
+                        outcomes.append(record(store, obs, **kwargs))
+                except sqlite3.OperationalError:
+                    raise
+                except Exception as exc:
+                    self._count_error(f"{obs.evidence.domain}: not recorded: {type(exc).__name__}: {exc}")
+                    self._postpone(obs.evidence.domain, store)
+        at = self.monotonic()
+        self._rate.add(at, len(outcomes))
+        p = self._pass
+        for outcome in outcomes:
+            p.claimed.discard(outcome.domain)
+            p.done += 1
+            self.checked_total += 1
+            if outcome.observation.evidence.error:
+                p.errors += 1
+                self.errors_total += 1
+                self.last_error = clean(f"{outcome.domain}: {outcome.observation.evidence.error}")
+            if outcome.changed:
+                p.changes += 1
+            if self.on_outcome is not None:
+                self.on_outcome(outcome)
+        p.total = max(p.total, p.done)
+
+    def _recorder(self) -> Recorder:
+        if self._record is None:
+            from domainwatch_tui.core.checking import record_observation  # type: ignore[attr-defined]
+
+            self._record = record_observation
+        return self._record
+
+    def _count_error(self, message: str) -> None:
+        self._pass.errors += 1
+        self.errors_total += 1
+        self.last_error = clean(message)
+
+    def _postpone(self, domain: str, store: Store) -> None:
+        """Push back a domain whose check could not be done or recorded by the first backoff
+        step, so that it is not retried in a tight loop (it stays out of this pass too)."""
+        self._pass.claimed.add(domain)
+        until = self.clock() + timedelta(seconds=(self.schedule.unknown_backoff or (3600.0,))[0])
+        with contextlib.suppress(sqlite3.Error):
+            store.postpone_check(domain, until)
+
+    async def _abandon_tasks(self) -> None:
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        self._tasks.clear()
+
+    # -- progress -------------------------------------------------------------------------------
+    def _set_state(self, state: WorkerState, *, force: bool = False) -> None:
+        if state != self.state or force:
+            changed = state != self.state
+            self.state = state
+            if changed or force:
+                self._emit(force=True)
+
+    def _emit(self, *, force: bool = False) -> None:
+        if self.on_progress is None:
+            return
+        at = self.monotonic()
+        if not force and at - self._last_progress < self.settings.progress_seconds:
+            return
+        self._last_progress = at
+        self.on_progress(self.snapshot())
+
+    def snapshot(self) -> WorkerProgress:
+        """The worker's state now (cheap; safe to call from the worker's thread)."""
+        p = self._pass
+        rate = self._rate.rate(self.monotonic())
+        left = max(p.total - p.done, 0)
+        other = self._other if self.state is WorkerState.WAITING_FOR_LEASE else None
+        return WorkerProgress(
+            state=self.state, done=p.done, total=p.total, rate=rate, errors=p.errors,
+            eta_seconds=(left / rate) if rate > 0 else (0.0 if left == 0 and p.total else None),
+            in_flight=len(self._tasks), phase_changes=p.changes,
+            checked_total=self.checked_total, errors_total=self.errors_total,
+            lease_holder=other.holder if other else None,
+            lease_heartbeat_at=other.heartbeat_at if other else None,
+            next_due_at=self._next_due if self.state is WorkerState.IDLE else None,
+            last_error=self.last_error, holder=self.holder,
+        )
+
