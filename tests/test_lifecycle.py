@@ -265,6 +265,16 @@ def test_naive_now_is_taken_as_utc() -> None:
     assert result.phase is Phase.GRACE
 
 
+def test_naive_evidence_dates_are_taken_as_utc() -> None:
+    naive = ev(
+        statuses=("client hold",),
+        expires_at=days(-1).replace(tzinfo=None),
+        registered_at=datetime(2001, 1, 1),
+    )
+    result = classify(naive, NOW, Prior(verified_at=(datetime(2002, 1, 1, tzinfo=UTC),)))
+    assert result.phase is Phase.GRACE
+
+
 def test_classify_is_pure() -> None:
     evidence = ev(statuses=("redemption period",), expires_at=days(-31))
     assert classify(evidence, NOW, Prior()) == classify(evidence, NOW, Prior())

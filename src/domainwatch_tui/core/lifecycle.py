@@ -87,7 +87,8 @@ def classify(evidence: Evidence, now: datetime, prior: Prior, *, expiring_days: 
         return Classification(Phase.GRACE, (reason, *notes))
 
     holds = [h for h in HOLDS if h in statuses]
-    passed = [d for d in (evidence.expires_at, evidence.registrar_expires_at) if d and d <= now]
+    known = [ensure_utc(d) for d in (evidence.expires_at, evidence.registrar_expires_at) if d is not None]
+    passed = [d for d in known if d <= now]
     if holds and passed:
         reason = f"RDAP status '{holds[0]}' after the expiry date {_day(min(passed))}"
         return Classification(Phase.GRACE, (reason, *notes))
