@@ -1,0 +1,158 @@
+"""Store queries for the risk score: the formula of core/risk.py, set-based in SQL.
+
+`refresh_risk` recomputes `domains.risk` (sum over accounts) and `accounts.risk` (max over
+domains) with a few statements over a temporary table of (domain, account, pair risk), so a
+full refresh after a million-row import is a handful of table scans, not a Python loop.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+
+from domainwatch_tui.core.model import Phase, RiskWeights
+from domainwatch_tui.core.store.base import StoreBase
+
+
+def _pair_expr(w: RiskWeights) -> tuple[str, dict[str, float]]:
+    """The SQL of pair(A, D) over aliases d (domains), a (accounts), vh/vt (verified counts)."""
+    params: dict[str, float] = {}
+    cases = []
+    for i, phase in enumerate(Phase):
+        params[f"w{i}"] = w.weight(phase)
+        cases.append(f"WHEN '{phase.value}' THEN :w{i}")
+    params.update(no2fa=float(w.no_2fa), only=float(w.only_verified), pk=float(w.packages),
+                  dl=float(w.downloads))
+    expr = (
+        f"(CASE d.phase {' '.join(cases)} ELSE 0.0 END)"
+        " * (CASE WHEN a.has_2fa = 1 THEN 1.0 ELSE :no2fa END)"
+        " * (CASE WHEN vt.n = vh.n THEN :only ELSE 1.0 END)"
+        " * (1.0 + :pk * ln(1 + max(coalesce(a.packages, 0), 0)))"
+        " * (1.0 + :dl * log10(1 + max(coalesce(a.downloads, 0), 0)))"
+    )
+    return expr, params
+
+
+_INPUT_COLUMNS = """
+    vh.account_id AS account_id, a.username AS username, a.has_2fa AS has_2fa,
+    a.packages AS packages, a.downloads AS downloads, vh.n AS verified_here, vt.n AS verified_total
+"""
+
+
+class RiskQueries(StoreBase):
+    """SQL for the risk score: refresh (whole store or some domains) and the breakdown inputs."""
+
+    def refresh_risk(self, domains: Iterable[str] | None = None, *,
+                     weights: RiskWeights | None = None) -> int:
+        """Recompute `domains.risk` and `accounts.risk`; all of them when `domains` is None.
+
+        With `domains`, also refreshes the accounts on them and the other domains of those
+        accounts (whose "only verified address" factor may have changed), skipping domains in a
+        phase of weight 0 (their risk is 0 whatever happens). Returns how many domains were
+        rescored.
+        """
+        w = weights or RiskWeights()
+        expr, params = _pair_expr(w)
+        with self.transaction() as conn:
+            conn.execute("DROP TABLE IF EXISTS temp.risk_pairs")
+            conn.execute("CREATE TEMP TABLE risk_pairs (domain TEXT, account_id TEXT, r REAL)")
+            if domains is None:
+                vh_where, vt_where = "verified = 1", "verified = 1"
+            else:
+                self._risk_scope(conn, domains, w)
+                vh_where = ("verified = 1 AND (domain IN (SELECT name FROM temp.risk_scope_d) OR "
+                            "account_id IN (SELECT account_id FROM temp.risk_scope_a))")
+                vt_where = "verified = 1 AND account_id IN (SELECT account_id FROM vh)"
+            conn.execute(
+                f"""INSERT INTO temp.risk_pairs(domain, account_id, r)
+                WITH vh AS (SELECT domain, account_id, count(*) AS n FROM emails
+                            WHERE {vh_where} GROUP BY domain, account_id),
+                     vt AS (SELECT account_id, count(*) AS n FROM emails
+                            WHERE {vt_where} GROUP BY account_id)
+                SELECT vh.domain, vh.account_id, {expr}
+                FROM vh JOIN vt ON vt.account_id = vh.account_id
+                JOIN domains d ON d.name = vh.domain
+                LEFT JOIN accounts a ON a.account_id = vh.account_id""",
+                params,
+            )
+            if domains is None:
+                d_filter = a_filter = ""
+            else:
+                d_filter = "WHERE d.name IN (SELECT name FROM temp.risk_scope_d)"
+                a_filter = "WHERE a.account_id IN (SELECT account_id FROM temp.risk_scope_a)"
+            conn.execute("CREATE INDEX temp.risk_pairs_d ON risk_pairs(domain)")
+            conn.execute("CREATE INDEX temp.risk_pairs_a ON risk_pairs(account_id)")
+            conn.execute(
+                f"""UPDATE domains SET risk = coalesce(agg.r, 0.0)
+                FROM (SELECT d.name AS name, (SELECT total(p.r) FROM temp.risk_pairs p
+                                              WHERE p.domain = d.name) AS r
+                      FROM domains d {d_filter}) AS agg
+                WHERE domains.name = agg.name AND domains.risk IS NOT coalesce(agg.r, 0.0)"""
+            )
+            conn.execute(
+                f"""UPDATE accounts SET risk = coalesce(agg.r, 0.0)
+                FROM (SELECT a.account_id AS account_id,
+                             (SELECT max(p.r) FROM temp.risk_pairs p WHERE p.account_id = a.account_id) AS r
+                      FROM accounts a {a_filter}) AS agg
+                WHERE accounts.account_id = agg.account_id AND accounts.risk IS NOT coalesce(agg.r, 0.0)"""
+            )
+            if domains is None:
+                n = int(conn.execute("SELECT count(*) FROM domains").fetchone()[0])
+            else:
+                n = int(conn.execute("SELECT count(*) FROM temp.risk_scope_d").fetchone()[0])
+            conn.execute("DROP TABLE temp.risk_pairs")
+            return n
+
+    def _risk_scope(self, conn: sqlite3.Connection, domains: Iterable[str], w: RiskWeights) -> None:
+        """temp.risk_scope_d / risk_scope_a: the domains to rescore and the accounts on them."""
+        for ddl in ("DROP TABLE IF EXISTS temp.risk_scope_d", "DROP TABLE IF EXISTS temp.risk_scope_a",
+                    "CREATE TEMP TABLE risk_scope_d (name TEXT PRIMARY KEY)",
+                    "CREATE TEMP TABLE risk_scope_a (account_id TEXT PRIMARY KEY)"):
+            conn.execute(ddl)
+        conn.executemany("INSERT OR IGNORE INTO temp.risk_scope_d(name) VALUES (?)", ((d,) for d in domains))
+        conn.execute("""INSERT OR IGNORE INTO temp.risk_scope_a(account_id)
+                        SELECT DISTINCT e.account_id FROM emails e
+                        WHERE e.domain IN (SELECT name FROM temp.risk_scope_d)""")
+        weighted = [p.value for p in Phase if w.weight(p) > 0]
+        marks = ", ".join("?" for _ in weighted) or "NULL"
+        conn.execute(
+            f"""INSERT OR IGNORE INTO temp.risk_scope_d(name)
+                SELECT DISTINCT e.domain FROM emails e JOIN domains d ON d.name = e.domain
+                WHERE e.account_id IN (SELECT account_id FROM temp.risk_scope_a)
+                  AND e.verified = 1 AND d.phase IN ({marks})""",
+            weighted,
+        )
+
+    # -- breakdown inputs --------------------------------------------------------------------------
+    def domain_risk_row(self, domain: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT name, phase, risk FROM domains WHERE name = ?", (domain,)).fetchone()
+
+    def risk_inputs(self, domain: str) -> list[sqlite3.Row]:
+        """Per account with a verified address on `domain`: its exposure facts."""
+        return self.conn.execute(
+            f"""WITH vh AS (SELECT account_id, count(*) AS n FROM emails
+                            WHERE domain = ? AND verified = 1 GROUP BY account_id),
+                     vt AS (SELECT account_id, count(*) AS n FROM emails
+                            WHERE verified = 1 AND account_id IN (SELECT account_id FROM vh)
+                            GROUP BY account_id)
+                SELECT {_INPUT_COLUMNS}
+                FROM vh JOIN vt ON vt.account_id = vh.account_id
+                LEFT JOIN accounts a ON a.account_id = vh.account_id
+                ORDER BY vh.account_id""",
+            (domain,),
+        ).fetchall()
+
+    def account_risk_inputs(self, account_id: str) -> list[sqlite3.Row]:
+        """Per domain of the account's verified addresses: the phase and exposure facts."""
+        return self.conn.execute(
+            f"""WITH vh AS (SELECT domain, account_id, count(*) AS n FROM emails
+                            WHERE account_id = ? AND verified = 1 GROUP BY domain),
+                     vt AS (SELECT account_id, count(*) AS n FROM emails
+                            WHERE account_id = ? AND verified = 1 GROUP BY account_id)
+                SELECT vh.domain AS domain, d.phase AS phase, {_INPUT_COLUMNS}
+                FROM vh JOIN vt ON vt.account_id = vh.account_id
+                JOIN domains d ON d.name = vh.domain
+                LEFT JOIN accounts a ON a.account_id = vh.account_id
+                ORDER BY vh.domain""",
+            (account_id, account_id),
+        ).fetchall()
