@@ -57,6 +57,8 @@ class RdapSimulator:
         self.anchor = scenario.anchor or self.clock().replace(microsecond=0)
         self._counts: dict[str, int] = {}
         self.requests = []
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     def bootstrap_document(self, extra_tlds: tuple[str, ...] = COMMON_TLDS) -> dict:
         tlds = sorted(set(self.scenario.tlds()) | set(extra_tlds))
@@ -77,6 +79,14 @@ class RdapSimulator:
     async def handle_domain(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"].strip().rstrip(".").lower()
         self.requests.append(RequestRecord(time.monotonic(), name, request.path))
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._handle(request, name)
+        finally:
+            self.in_flight -= 1
+
+    async def _handle(self, request: web.Request, name: str) -> web.StreamResponse:
         spec = self.scenario.spec(name)
         latency = spec.latency_ms if spec.latency_ms is not None else self.scenario.latency_ms
         if latency:
@@ -165,9 +175,9 @@ class RdapSimulator:
 
 async def start(sim: RdapSimulator, *, host: str = "127.0.0.1", port: int = 0) -> web.AppRunner:
     """Start serving `sim` on host:port (0 = a free port); sets `sim.base_url`."""
-    runner = web.AppRunner(sim.app(), access_log=None, handler_cancellation=True)
+    runner = web.AppRunner(sim.app(), access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
     await runner.setup()
-    site = web.TCPSite(runner, host, port, shutdown_timeout=0.5, reuse_address=True)
+    site = web.TCPSite(runner, host, port, reuse_address=True)
     await site.start()
     bound = runner.addresses[0][1]
     sim.base_url = f"http://{host}:{bound}/"

@@ -133,14 +133,15 @@ class RdapChecker:
             answer = await self._get(url)
             if not answer.retryable:
                 break
+            if answer.retry_after is not None and answer.retry_after > self.settings.max_retry_after_seconds:
+                answer.error = (f"{answer.error}; Retry-After {answer.retry_after:g} s is longer "
+                                f"than the {self.settings.max_retry_after_seconds:g} s honoured")
+                answer.retryable = False
+                break
             if attempt + 1 >= attempts:
                 break
             delay = self.backoff_base * (2 ** attempt)
             if answer.retry_after is not None:
-                if answer.retry_after > self.settings.max_retry_after_seconds:
-                    answer.error = (f"{answer.error}; Retry-After {answer.retry_after:g} s is longer "
-                                    f"than the {self.settings.max_retry_after_seconds:g} s honoured")
-                    break
                 delay = max(delay, answer.retry_after)
             await asyncio.sleep(delay)
         if answer.error is not None:
