@@ -76,16 +76,20 @@ def normalise_status(value: str) -> str:
 
     Accepts EPP camelCase, any case, underscores, hyphens, repeated spaces, values run together
     (`CLIENTHOLD`) and the `https://icann.org/epp#clientHold` form some servers copy from WHOIS.
-    Prefix-less values (`delete prohibited`) stay as they are. Returns "" for an empty value.
+    Prefix-less values (`delete prohibited`) stay as they are. Returns "" for an empty value and
+    for one longer than `MAX_STATUS_LENGTH` (not a status; never cut down to look like one).
     """
-    text = _printable(str(value)).strip()
+    text = str(value)
+    if len(text) > MAX_STATUS_LENGTH * 4:
+        return ""
+    text = _printable(text).strip()
     if "#" in text:  # "https://icann.org/epp#clientHold"
         text = text.rsplit("#", 1)[1]
     text = _CAMEL.sub(" ", text)
     text = _SEPARATORS.sub(" ", text).strip().lower()
     if " " not in text and text in _RUN_TOGETHER:
         text = _RUN_TOGETHER[text]
-    return text[:MAX_STATUS_LENGTH].strip()
+    return text if len(text) <= MAX_STATUS_LENGTH else ""
 
 
 def normalise_statuses(values: object) -> tuple[str, ...]:
