@@ -13,7 +13,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -25,6 +25,9 @@ from domainwatch_tui.core.model import (
     RiskWeights,
 )
 from domainwatch_tui.core.schedule import ScheduleSettings, parse_duration
+
+if TYPE_CHECKING:
+    from domainwatch_tui.core.worker import WorkerSettings
 
 APP_NAME = "domainwatch"
 
@@ -145,6 +148,22 @@ class Config:
             re_registered=s["re_registered"],
             unknown_backoff=tuple(s["unknown_backoff"]),
             jitter=s["jitter"],
+        )
+
+    def worker(self) -> WorkerSettings:
+        """The `[worker]` section as `WorkerSettings` (out-of-range values clamped)."""
+        from domainwatch_tui.core.worker import WorkerSettings
+
+        w = self.values["worker"]
+        return WorkerSettings(
+            max_in_flight=max(1, w["max_in_flight"]),
+            batch_size=max(1, w["batch_size"]),
+            batch_seconds=max(0.0, w["batch_seconds"]),
+            heartbeat_seconds=max(0.1, w["heartbeat_seconds"]),
+            lease_timeout_seconds=max(1.0, w["lease_timeout_seconds"]),
+            idle_poll_seconds=max(0.1, w["idle_poll_seconds"]),
+            summary_seconds=max(1.0, w["summary_seconds"]),
+            stop_grace_seconds=max(0.0, min(w["stop_grace_seconds"], 4.0)),
         )
 
     def rdap(self) -> RdapSettings:

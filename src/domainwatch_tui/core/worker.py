@@ -206,10 +206,10 @@ class Worker:
                     if heartbeat is None or heartbeat.done():
                         heartbeat = asyncio.create_task(self._heartbeat(store))
                     drained = await self._drain(store, checker)
+                    if self._stopping or (once and drained):
+                        break
                     if self._lease_lost:
                         continue
-                    if once and drained:
-                        break
                     await self._idle(store)
                 except sqlite3.OperationalError as exc:  # locked, disk I/O: report, wait, retry
                     await self._abandon_tasks()
