@@ -13,6 +13,7 @@ import click
 
 from domainwatch_tui.cli.context import EXIT_OK, EXIT_PARTIAL, emit_json, fail, get_ctx, info
 from domainwatch_tui.core.addresses import AddressError, exempt_matcher, normalise_domain_arg, to_unicode
+from domainwatch_tui.core.decisions import decision_record, proposal_record
 from domainwatch_tui.core.importer import ImportFileError, ImportResult, open_import
 from domainwatch_tui.core.model import PHASE_ORDER
 from domainwatch_tui.core.reports import account_object, show_object, summary_object
@@ -158,7 +159,10 @@ def show_command(domain: str, as_json: bool, limit: int | None) -> None:
     rows = store.domain_accounts(name, limit or None)
     others = store.other_verified_addresses((r["account_id"] for r in rows), name)
     accounts = [account_object(r, others.get(r["account_id"], [])) for r in rows]
-    obj = show_object(row, accounts, store.domain_proposals(name), store.domain_decisions(name))
+    obj = show_object(row, accounts, [], [])
+    # the same record shapes as `export` (core/decisions.py), oldest first
+    obj["proposals"] = [proposal_record(r) for r in store.proposals_for_domain(name, newest_first=False)]
+    obj["decisions"] = [decision_record(r) for r in store.decisions_for_domain(name, newest_first=False)]
     if as_json:
         emit_json(obj)
         return

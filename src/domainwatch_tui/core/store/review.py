@@ -166,9 +166,10 @@ class ReviewQueries(RiskQueries):  # RiskQueries: store/risk.py
         return int(self.conn.execute(
             "SELECT count(DISTINCT domain) FROM proposals WHERE status = 'pending'").fetchone()[0])
 
-    def proposals_for_domain(self, domain: str) -> list[sqlite3.Row]:
-        """Every proposal on `domain`, newest first."""
-        return self.conn.execute(f"{PROPOSAL_SELECT} WHERE p.domain = ? ORDER BY p.id DESC",
+    def proposals_for_domain(self, domain: str, *, newest_first: bool = True) -> list[sqlite3.Row]:
+        """Every proposal on `domain` (with address, account id and username)."""
+        order = "DESC" if newest_first else "ASC"
+        return self.conn.execute(f"{PROPOSAL_SELECT} WHERE p.domain = ? ORDER BY p.id {order}",
                                  (domain,)).fetchall()
 
     def iter_proposals(self, since: str | None = None) -> Iterator[sqlite3.Row]:
@@ -217,9 +218,10 @@ class ReviewQueries(RiskQueries):  # RiskQueries: store/risk.py
     def decision_row(self, decision_id: int) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()
 
-    def decisions_for_domain(self, domain: str) -> list[sqlite3.Row]:
-        """Every decision on `domain`, newest first."""
-        return self.conn.execute("SELECT * FROM decisions WHERE domain = ? ORDER BY id DESC",
+    def decisions_for_domain(self, domain: str, *, newest_first: bool = True) -> list[sqlite3.Row]:
+        """Every decision on `domain` (the audit trail of one domain)."""
+        order = "DESC" if newest_first else "ASC"
+        return self.conn.execute(f"SELECT * FROM decisions WHERE domain = ? ORDER BY id {order}",
                                  (domain,)).fetchall()
 
     def decisions(self, *, operator: str | None = None, action: str | None = None,
