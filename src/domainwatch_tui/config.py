@@ -59,6 +59,34 @@ SPEC: dict[str, dict[str, Key]] = {
     "fastly": {
         "base_url": Key("str", "https://api.fastly.com", "Fastly API base URL"),
         "timeout_seconds": Key("float", 10.0, "time limit of one Fastly request"),
+        "key": Key("str", None, "the Fastly API token when $DOMAINWATCH_FASTLY_KEY is not set "
+                                "(never stored in the database, never logged)"),
+        "requests_per_second": Key("float", 5.0, "requests per second to the Fastly API"),
+        "concurrency": Key("int", 4, "Fastly requests in flight"),
+        "retries": Key("int", 2, "retries after a 5xx, 429 or timeout before `unknown`"),
+    },
+    "backends": {
+        "default": Key("str", "rdap", "the backend of `check` and the worker: rdap or fastly"),
+        "by_tld": Key("table", {}, "backend by TLD (or suffix), e.g. { io = \"fastly\" }"),
+    },
+    "dns": {
+        "enabled": Key("bool", False, "gather DNS signals (parking nameservers, NXDOMAIN, no MX)"),
+        "timeout_seconds": Key("float", 3.0, "time limit of the DNS lookups of one domain"),
+        "resolvers": Key("list", [], "resolver IP addresses; empty: the system's resolver"),
+        "parking_nameservers": Key("list", [], "more registrar expiry/parking nameservers (names)"),
+    },
+    "registrar_rdap": {
+        "enabled": Key("bool", False, "for thin registries, also ask the registrar's RDAP server "
+                                      "(same politeness) and compare expiry dates"),
+    },
+    "webhook": {
+        "url": Key("str", None, "POST JSON here on entering an unverify phase and on every decision"),
+        "secret": Key("str", None, "HMAC-SHA256 key when $DOMAINWATCH_WEBHOOK_SECRET is not set"),
+        "timeout_seconds": Key("float", 10.0, "time limit of one webhook POST"),
+        "retries": Key("int", 2, "immediate retries of a failed POST before it is rescheduled"),
+        "backoff_seconds": Key("float", 60.0, "first wait before a failed notification is retried "
+                                              "(doubles each time)"),
+        "max_backoff_seconds": Key("float", 3600.0, "longest wait between retries (never given up)"),
     },
     "policy": {
         "expiring_days": Key("int", 30, "a healthy domain expiring within this many days is `expiring`"),
