@@ -104,13 +104,15 @@ class ReviewQueries(RiskQueries):  # RiskQueries: store/risk.py
         ).fetchall()
 
     def reverify_candidates(self, domain: str) -> list[sqlite3.Row]:
-        """Addresses a confirm un-verified that have had no re-verify proposal since."""
+        """Addresses a confirm un-verified, with no pending re-verify proposal and none dismissed
+        since (a withdrawn one, closed because the domain lapsed again, may be proposed anew)."""
         return self.conn.execute(
             f"""SELECT q.*, d.check_id AS confirm_check_id, d.at AS confirm_at FROM ({_EMAIL_SELECT}) q
             JOIN decisions d ON d.id = q.unverified_by
             WHERE q.domain = ? AND q.verified = 0 AND d.action = 'confirm' AND NOT EXISTS (
                 SELECT 1 FROM proposals p WHERE p.email_id = q.id AND p.kind = 'reverify'
-                AND p.created_at >= q.unverified_at) ORDER BY q.id""",
+                AND (p.status = 'pending' OR (p.status = 'dismissed' AND p.closed_by >= q.unverified_by)))
+            ORDER BY q.id""",
             (domain,),
         ).fetchall()
 
