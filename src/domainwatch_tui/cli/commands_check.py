@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from domainwatch_tui.cli.backends import build_checker
 from domainwatch_tui.cli.context import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, emit_json, fail, get_ctx, info
 from domainwatch_tui.config import data_dir
 from domainwatch_tui.core.addresses import AddressError, is_exempt, normalise_domain_arg, to_unicode
@@ -25,7 +26,7 @@ from domainwatch_tui.core.rdap.bootstrap import (
     BootstrapError,
     write_bootstrap_atomically,
 )
-from domainwatch_tui.core.rdap.client import RdapChecker, download_bootstrap
+from domainwatch_tui.core.rdap.client import download_bootstrap
 from domainwatch_tui.core.reports import check_object
 from domainwatch_tui.core.timefmt import fixed_clock, parse_iso, system_clock
 
@@ -50,15 +51,15 @@ def _domain_args(domains: tuple[str, ...]) -> list[str]:
 @click.argument("domains", nargs=-1)
 @click.option("--due", is_flag=True, help="Check every domain whose next check is due.")
 @click.option("--all", "all_", is_flag=True, help="Check every domain in the store (not exempt ones).")
-@click.option("--backend", type=click.Choice(["rdap", "fastly"]), default="rdap", show_default=True,
-              help="Where the evidence comes from.")
+@click.option("--backend", type=click.Choice(["rdap", "fastly"]), default=None,
+              help="Where the evidence comes from (default: [backends] default, rdap).")
 @click.option("--rdap-bootstrap", "bootstrap_file", type=click.Path(dir_okay=False, path_type=Path),
               default=None, help="An RDAP bootstrap file (IANA dns.json shape) to use instead of "
                                  "the shipped one.")
 @click.option("--as-of", "as_of", default=None,
               help="Classify as of this ISO 8601 date or date-time (UTC when no offset) instead of now.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on standard output, one per domain.")
-def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str,
+def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str | None,
                   bootstrap_file: Path | None, as_of: str | None, as_json: bool) -> None:
     """Check domains now: DOMAIN arguments (added to the store when new), --due or --all.
 
@@ -68,8 +69,6 @@ def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str,
         raise click.UsageError("--due and --all exclude each other")
     if not domains and not due and not all_:
         raise click.UsageError("nothing to check: give DOMAIN arguments, --due or --all")
-    if backend == "fastly":
-        raise click.UsageError("--backend fastly is not available yet; use --backend rdap")
     try:
         clock = fixed_clock(parse_iso(as_of)) if as_of else system_clock
     except ValueError as exc:
@@ -102,7 +101,7 @@ def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str,
         todo += store.checkable_domains()
     todo = list(dict.fromkeys(todo))
 
-    outcomes = _run(store, settings, bootstrap, clock, cfg, todo, as_json=as_json)
+    outcomes = _run(store, settings, bootstrap, clock, cfg, todo, as_json=as_json, backend=backend)
     if as_json:
         for name in skipped:
             emit_json(check_object(store.domain_row(name)))
@@ -118,7 +117,7 @@ def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str,
 
 
 def _run(store, settings, bootstrap: Bootstrap, clock, cfg, todo: list[str], *,
-         as_json: bool) -> list[CheckOutcome]:
+         as_json: bool, backend: str | None = None) -> list[CheckOutcome]:
     """Fetch and record `todo`; JSON Lines are printed as results arrive."""
     if not todo:
         return []
@@ -139,7 +138,7 @@ def _run(store, settings, bootstrap: Bootstrap, clock, cfg, todo: list[str], *,
             progress.advance(task)
 
     async def main() -> list[CheckOutcome]:
-        checker = RdapChecker(settings, bootstrap, clock=clock)
+        checker = build_checker(cfg, backend, bootstrap, clock)  # rdap/fastly/by TLD + signals
         try:
             return await check_domains(store, checker, todo, clock=clock, policy=cfg.policy(),
                                        schedule=cfg.schedule(), on_result=progress_cb)

@@ -122,7 +122,7 @@ class FastlyChecker:
             if retry_after is None:
                 break
             if attempt + 1 >= attempts:
-                error = f"{error} (after {attempts} attempts)"
+                error = f"{error} (after {attempts} attempts)" if attempts > 1 else error
                 break
             if retry_after > self.settings.max_retry_after_seconds:
                 error = (f"{error}; Retry-After {retry_after:g} s is longer than the "
