@@ -110,6 +110,7 @@ def show_object(domain_row: Mapping[str, Any], accounts: list[dict[str, Any]],
                 proposals: list[Mapping[str, Any]], decisions: list[Mapping[str, Any]]) -> dict[str, Any]:
     """The contract's `show --json`: the check object plus accounts, proposals, decisions."""
     out = check_object(domain_row)
+    out["signals"] = _json_list(_get(domain_row, "signals"))  # further evidence, each with its source
     out["accounts"] = accounts
     out["proposals"] = [proposal_object(r) for r in proposals]
     out["decisions"] = [decision_object(r) for r in decisions]
