@@ -1,0 +1,50 @@
+"""The summary bar: store totals, the operator and mode, and the worker's state and progress."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import ProgressBar, Static
+
+from domainwatch_tui.tui import text as t
+
+
+class SummaryBar(Horizontal):
+    """Top of the main screen: totals on the left, the worker on the right."""
+
+    def __init__(self, *, operator: str, read_only: bool, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.operator = operator
+        self.read_only = read_only
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("loading…", style="dim"), id="totals")
+        yield Static("", id="worker-state")
+        yield ProgressBar(total=None, show_eta=False, id="worker-progress")
+
+    def on_mount(self) -> None:
+        self.query_one("#worker-progress", ProgressBar).display = False
+        self.set_worker(Text("read-only: no worker" if self.read_only else "worker: off", style="dim"))
+
+    def set_totals(self, totals: dict[str, int]) -> None:
+        line = Text.assemble(
+            (t.compact(totals.get("accounts")), "bold"), " accounts · ",
+            (t.compact(totals.get("emails")), "bold"), " addresses · ",
+            (t.compact(totals.get("domains")), "bold"), " domains · ",
+            (f"{totals.get('proposals_pending', 0):,}", "bold cyan"), " to review · ",
+            t.safe(self.operator, "italic"),
+        )
+        if self.read_only:
+            line.append("  READ-ONLY", style="bold reverse yellow")
+        self.query_one("#totals", Static).update(line)
+
+    def set_worker(self, state: Text, *, done: int | None = None, total: int | None = None) -> None:
+        """The worker's state; with `total`, a progress bar shows done/total."""
+        self.query_one("#worker-state", Static).update(state)
+        bar = self.query_one("#worker-progress", ProgressBar)
+        if total:
+            bar.display = True
+            bar.update(total=total, progress=done or 0)
+        else:
+            bar.display = False
