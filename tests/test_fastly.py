@@ -186,3 +186,55 @@ async def test_timeout_and_wrong_token_and_no_server():
     finally:
         await gone.aclose()
     assert "cannot reach Fastly" in (down.evidence.error or "")
+
+
+def test_check_command_with_the_fastly_backend(tmp_path, monkeypatch):
+    """`domainwatch check --backend fastly --json` end to end against the simulator (in a thread)."""
+    import asyncio
+    import json
+    import threading
+
+    from click.testing import CliRunner
+
+    from domainwatch_tui.cli import main
+
+    scenario = FastlyScenario(token=TOKEN, statuses={"gone.com": "undelegated inactive",
+                                                     "bad.com": "fault:500"})
+    ready = threading.Event()
+    stop: dict[str, object] = {}
+
+    def serve() -> None:
+        async def run() -> None:
+            async with FastlySimulator(scenario) as sim:
+                stop["url"], stop["event"] = sim.base_url, asyncio.Event()
+                ready.set()
+                await stop["event"].wait()  # type: ignore[union-attr]
+
+        loop = asyncio.new_event_loop()
+        stop["loop"] = loop
+        loop.run_until_complete(run())
+        loop.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert ready.wait(10)
+    config = tmp_path / "c.toml"
+    config.write_text(f'[fastly]\nbase_url = "{stop["url"]}"\nretries = 0\n')
+    db = tmp_path / "s.db"
+    monkeypatch.setenv("DOMAINWATCH_FASTLY_KEY", TOKEN)
+    try:
+        result = CliRunner().invoke(main, ["--db", str(db), "--config", str(config), "check",
+                                           "--backend", "fastly", "--json", "gone.com", "bad.com"])
+        monkeypatch.delenv("DOMAINWATCH_FASTLY_KEY")
+        no_token = CliRunner().invoke(main, ["--db", str(db), "--config", str(config), "check",
+                                             "--backend", "fastly", "gone.com"])
+    finally:
+        loop = stop["loop"]
+        loop.call_soon_threadsafe(stop["event"].set)  # type: ignore[union-attr]
+        thread.join(10)
+    rows = {r["domain"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert result.exit_code == 3  # bad.com ended unknown because of an error
+    assert rows["gone.com"]["phase"] == "available" and rows["gone.com"]["backend"] == "fastly"
+    assert rows["bad.com"]["phase"] == "unknown" and "HTTP 500" in rows["bad.com"]["error"]
+    assert no_token.exit_code == 2 and "DOMAINWATCH_FASTLY_KEY" in no_token.output
+    assert all(TOKEN.encode() not in f.read_bytes() for f in tmp_path.glob("s.db*"))
