@@ -161,3 +161,29 @@ async def test_routing_checker_and_enriching_checker():
     unsupported = StubChecker("rdap", {"u.zz": Evidence(domain="u.zz", unsupported=True)})
     ev = (await EnrichingChecker(unsupported, dns=DnsSignals(resolver, PARKING)).fetch("u.zz")).evidence
     assert ev.signals == ()
+
+
+async def test_signals_are_stored_and_shown_with_their_source(tmp_path):
+    from domainwatch_tui.core.checking import record_observation
+    from domainwatch_tui.core.model import PolicySettings
+    from domainwatch_tui.core.reports import show_object
+    from domainwatch_tui.core.store import Store
+
+    ev = Evidence(domain="lapsed.com", http_status=200, statuses=("auto renew period",),
+                  expires_at=datetime(2027, 6, 1, tzinfo=UTC),
+                  nameservers=("ns1.pendingrenewaldeletion.com",))
+    resolver = FakeResolver({("lapsed.com", "NS"): DnsAnswer("ok", ("ns1.pendingrenewaldeletion.com",)),
+                             ("lapsed.com", "MX"): DnsAnswer("noanswer")})
+    checker = EnrichingChecker(StubChecker("rdap", {"lapsed.com": ev}), dns=DnsSignals(resolver, PARKING),
+                               parking=PARKING)
+    store = Store(tmp_path / "s.db")
+    try:
+        store.add_domain("lapsed.com", "lapsed.com", now=NOW, exempt=False)
+        obs = await checker.fetch("lapsed.com")
+        outcome = record_observation(store, obs, now=NOW, policy=PolicySettings())
+        shown = show_object(store.domain_row("lapsed.com"), [], [], [])
+    finally:
+        store.close()
+    assert outcome.phase == Phase.GRACE  # the signals never change the phase
+    assert {(s["source"], s["kind"]) for s in shown["signals"]} == {
+        ("rdap", "parked-nameservers"), ("dns", "parked-nameservers"), ("dns", "no-mx")}
