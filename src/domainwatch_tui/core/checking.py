@@ -100,23 +100,56 @@ async def check_domains(store: Store, checker: Checker, domains: Sequence[str], 
                         on_result: Callable[[CheckOutcome], None] | None = None,
                         max_in_flight: int = 256) -> list[CheckOutcome]:
     """Check `domains` concurrently (at most `max_in_flight` fetches at once; the checker keeps
-    each host's own limits) and record each result as it arrives. Results in input order."""
+    each host's own limits) and record each result as it arrives. Results in input order.
+
+    Results that arrive together are recorded in one write transaction (each still with its
+    own `record_observation`), which keeps the store from being the bottleneck; `on_result` is
+    called after their commit, in the event loop's thread.
+    """
     results: list[CheckOutcome | None] = [None] * len(domains)
     queue: asyncio.Queue[int] = asyncio.Queue()
     for i in range(len(domains)):
         queue.put_nowait(i)
+    pending: list[tuple[int, Observation]] = []
+    loop = asyncio.get_running_loop()
+    scheduled = False
+
+    def flush() -> None:
+        nonlocal scheduled
+        scheduled = False
+        batch = pending[:]
+        pending.clear()
+        if not batch:
+            return
+        done: list[tuple[int, CheckOutcome]] = []
+        try:
+            with store.transaction():
+                for i, obs in batch:
+                    done.append((i, record_observation(store, obs, now=clock(), policy=policy,
+                                                       schedule=schedule)))
+        except Exception:
+            # one bad record must not lose the others: record them one by one
+            done = []
+            for i, obs in batch:
+                done.append((i, record_observation(store, obs, now=clock(), policy=policy,
+                                                   schedule=schedule)))
+        for i, outcome in done:
+            results[i] = outcome
+            if on_result is not None:
+                on_result(outcome)
 
     async def worker() -> None:
+        nonlocal scheduled
         while True:
             try:
                 i = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
             obs = await checker.fetch(domains[i])
-            outcome = record_observation(store, obs, now=clock(), policy=policy, schedule=schedule)
-            results[i] = outcome
-            if on_result is not None:
-                on_result(outcome)
+            pending.append((i, obs))
+            if not scheduled:
+                scheduled = True
+                loop.call_soon(flush)
 
     workers = [asyncio.create_task(worker()) for _ in range(max(1, min(max_in_flight, len(domains))))]
     try:
@@ -124,6 +157,7 @@ async def check_domains(store: Store, checker: Checker, domains: Sequence[str], 
     finally:
         for task in workers:
             task.cancel()
+        flush()
     return [r for r in results if r is not None]
 
 
