@@ -187,3 +187,61 @@ async def test_signals_are_stored_and_shown_with_their_source(tmp_path):
     assert outcome.phase == Phase.GRACE  # the signals never change the phase
     assert {(s["source"], s["kind"]) for s in shown["signals"]} == {
         ("rdap", "parked-nameservers"), ("dns", "parked-nameservers"), ("dns", "no-mx")}
+
+
+class _LoopbackDns:
+    """A tiny authoritative-style DNS server on 127.0.0.1 (UDP) for the real dnspython path."""
+
+    def __init__(self, zone: dict[tuple[str, str], list[str]], nxdomain: set[str]):
+        self.zone, self.nxdomain = zone, nxdomain
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype
+        import dns.rrset
+
+        query = dns.message.from_wire(data)
+        response = dns.message.make_response(query)
+        question = query.question[0]
+        name = question.name.to_text().rstrip(".")
+        rdtype = dns.rdatatype.to_text(question.rdtype)
+        if name in self.nxdomain:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif (name, rdtype) in self.zone:
+            response.answer.append(dns.rrset.from_text(question.name, 300, "IN", rdtype,
+                                                       *self.zone[(name, rdtype)]))
+        self.transport.sendto(response.to_wire(), addr)
+
+    def error_received(self, exc):  # pragma: no cover - nothing to do
+        pass
+
+    def connection_lost(self, exc):
+        pass
+
+
+async def test_the_dnspython_resolver_against_a_loopback_server():
+    from domainwatch_tui.core.dns_signals import DnspythonResolver
+
+    zone = {("parked.com", "NS"): ["ns1.renewyourname.net.", "ns2.renewyourname.net."],
+            ("mail.com", "NS"): ["ns.host.net."], ("mail.com", "MX"): ["10 mx.mail.com."]}
+    loop = asyncio.get_running_loop()
+    transport, _ = await loop.create_datagram_endpoint(lambda: _LoopbackDns(zone, {"gone.com"}),
+                                                       local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    try:
+        resolver = DnspythonResolver(lifetime=2.0, nameservers=["127.0.0.1"], port=port)
+        collector = DnsSignals(resolver, PARKING, timeout_seconds=3.0)
+        parked = await collector.collect("parked.com")
+        gone = await collector.collect("gone.com")
+        healthy = await collector.collect("mail.com")
+    finally:
+        transport.close()
+    assert _kinds(parked) == ["parked-nameservers", "no-mx"] and "renewyourname.net" in parked[0].detail
+    assert _kinds(gone) == ["nxdomain"]
+    assert healthy == ()
+    silent = DnspythonResolver(lifetime=0.3, nameservers=["127.0.0.1"], port=port)  # nobody listens now
+    assert (await silent.query("x.com", "NS")).rcode in ("timeout", "error")

@@ -159,12 +159,13 @@ def _is_null_mx(record: str) -> bool:
 class DnspythonResolver:
     """`DnsResolver` on dnspython's async resolver, each query bounded by `lifetime` seconds."""
 
-    def __init__(self, *, lifetime: float = 2.0, nameservers: Sequence[str] = ()):
+    def __init__(self, *, lifetime: float = 2.0, nameservers: Sequence[str] = (), port: int = 53):
         import dns.asyncresolver
 
         self._resolver = dns.asyncresolver.Resolver(configure=not nameservers)
         if nameservers:
             self._resolver.nameservers = list(nameservers)
+            self._resolver.port = port
         self._resolver.lifetime = lifetime
         self._resolver.timeout = lifetime
 
