@@ -19,18 +19,26 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from domainwatch_tui.core.timefmt import Clock, system_clock, to_iso
-from domainwatch_tui.simulator.rdap_shapes import domain_object, not_found_object, phase_facts
+from domainwatch_tui.simulator.rdap_shapes import (
+    domain_object,
+    format_date,
+    not_found_object,
+    phase_facts,
+    stable_handle,
+)
 from domainwatch_tui.simulator.scenario import Scenario
 
 RDAP_JSON = "application/rdap+json"
 #: TLDs the generated bootstrap file always maps (domains not in the scenario get the default).
 COMMON_TLDS = ("com", "net", "org", "io", "dev", "app", "de", "uk", "test", "example")
+_MARKER = "zzsimdomainmarkerzz"
+_SENTINEL = datetime(1901, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -56,6 +64,7 @@ class RdapSimulator:
         self.scenario = scenario
         self.anchor = scenario.anchor or self.clock().replace(microsecond=0)
         self._counts: dict[str, int] = {}
+        self._templates: dict[tuple, tuple[str, str]] = {}
         self.requests = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -114,16 +123,43 @@ class RdapSimulator:
         if phase in ("available", "reserved"):
             return web.Response(status=404, text=json.dumps(not_found_object(
                 name, reserved=phase == "reserved")), content_type=RDAP_JSON)
-        f = phase_facts(phase, name, anchor=self.anchor, step_at=began or self.anchor)
-        for key, value in facts.items():
-            setattr(f, key, value)
-        obj = domain_object(name, f, base_url=self.base_url, now=now,
-                            date_style=spec.date_style or self.scenario.date_style)
+        style = spec.date_style or self.scenario.date_style
+        if ldh is None and klass is None:
+            return web.Response(body=self._rendered(name, phase, facts, began, style, now),
+                                content_type=RDAP_JSON)
+        obj = domain_object(name, self._facts(name, phase, facts, began), base_url=self.base_url,
+                            now=now, date_style=style)
         if ldh is not None:
             obj["ldhName"] = ldh
         if klass is not None:
             obj["objectClassName"] = klass
         return web.Response(text=json.dumps(obj), content_type=RDAP_JSON)
+
+    def _facts(self, name: str, phase: str, facts: dict, began: datetime | None):
+        f = phase_facts(phase, name, anchor=self.anchor, step_at=began or self.anchor)
+        for key, value in facts.items():
+            setattr(f, key, value)
+        return f
+
+    def _rendered(self, name: str, phase: str, facts: dict, began: datetime | None, style: str,
+                  now: datetime) -> bytes:
+        """The answer's bytes from a template cached per (phase, step, style, overrides): only the
+        domain, its handle and the database-update date differ between domains (fast path)."""
+        tld = name.rsplit(".", 1)[-1]
+        key = (phase, began, style, tld, json.dumps(facts, default=str, sort_keys=True))
+        template = self._templates.get(key)
+        if template is None:
+            marker = f"{_MARKER}.{tld}"
+            f = self._facts(marker, phase, facts, began)
+            text = json.dumps(domain_object(marker, f, base_url=self.base_url, now=_SENTINEL,
+                                            date_style=style))
+            template = self._templates[key] = (text, f.handle)
+        text, marker_handle = template
+        if "handle" not in facts:
+            text = text.replace(marker_handle, stable_handle(name, 2 if phase == "re_registered" else 1))
+        text = (text.replace(f"{_MARKER}.{tld}", name).replace(f"{_MARKER}.{tld}".upper(), name.upper())
+                .replace(format_date(_SENTINEL, style), format_date(now, style)))
+        return text.encode()
 
     async def _fault(self, fault: str, name: str, spec, hops_done: int,
                      request: web.Request) -> web.StreamResponse | None:
