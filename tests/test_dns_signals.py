@@ -245,3 +245,21 @@ async def test_the_dnspython_resolver_against_a_loopback_server():
     assert healthy == ()
     silent = DnspythonResolver(lifetime=0.3, nameservers=["127.0.0.1"], port=port)  # nobody listens now
     assert (await silent.query("x.com", "NS")).rcode in ("timeout", "error")
+
+
+async def test_recorded_reasons_carry_the_corroboration(tmp_path):
+    from domainwatch_tui.core.checking import record_observation
+    from domainwatch_tui.core.model import PolicySettings
+    from domainwatch_tui.core.store import Store
+
+    ev = Evidence(domain="auto.com", http_status=200, statuses=("auto renew period",),
+                  expires_at=datetime(2027, 6, 1, tzinfo=UTC), signals=(PARKED,))
+    store = Store(tmp_path / "r.db")
+    try:
+        store.add_domain("auto.com", "auto.com", now=NOW, exempt=False)
+        obs = Observation(evidence=ev, checked_at=NOW, duration_ms=1.0)
+        outcome = record_observation(store, obs, now=NOW, policy=PolicySettings())
+    finally:
+        store.close()
+    assert outcome.phase == Phase.GRACE
+    assert any(r.startswith("confirmed by dns:") for r in outcome.classification.reasons)

@@ -25,6 +25,7 @@ from domainwatch_tui.core.model import (
     Prior,
 )
 from domainwatch_tui.core.schedule import ScheduleSettings, next_check_at
+from domainwatch_tui.core.signals import with_signal_reasons
 from domainwatch_tui.core.store.checks import CheckRecord
 from domainwatch_tui.core.timefmt import Clock, from_iso
 
@@ -66,7 +67,7 @@ def record_observation(store: Store, obs: Observation, *, now: datetime, policy:
     with store.transaction():
         prior = store.prior(ev.domain)
         streak, known_expiry, last_good = store.check_state(ev.domain)
-        result = classify_evidence(ev, now, prior, policy)
+        result = with_signal_reasons(classify_evidence(ev, now, prior, policy), ev)  # phase unchanged
         errored = result.phase is Phase.UNKNOWN and ev.error is not None
         streak = streak + 1 if errored else 0
         if errored and last_good:
