@@ -60,7 +60,9 @@ def test_sql_and_python_agree(tmp_path, seed_value):
         assert sql_acc[name] == pytest.approx(value, rel=1e-9, abs=1e-9), name
 
 
-def test_scoped_refresh_matches_full_refresh(tmp_path):
+@pytest.mark.parametrize("share", [0, 10**9], ids=["scoped-sql", "falls-back-to-full"])
+def test_scoped_refresh_matches_full_refresh(tmp_path, monkeypatch, share):
+    monkeypatch.setattr("domainwatch_tui.core.store.risk.FULL_REFRESH_SHARE", share)
     store, domains = _random_store(tmp_path, 3)
     store.refresh_risk()
     # change a few domains' phases and some addresses, then refresh only those domains

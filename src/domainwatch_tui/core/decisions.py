@@ -248,11 +248,12 @@ def execute(store: Store, plan: DecisionPreview, *, operator: str, reason: str, 
     return decision_id
 
 
-def refresh_domain(store: Store, domain: str, weights: RiskWeights) -> None:
+def refresh_domain(store: Store, domain: str, weights: RiskWeights, *, risk: bool = True) -> None:
     """Derived state after proposals or decisions changed: counts, decision_state, risk."""
     store.recount_verified(domain)
     store.refresh_decision_state([domain])
-    store.refresh_risk([domain], weights=weights)
+    if risk:
+        store.refresh_risk([domain], weights=weights)
 
 
 # -- records: one shape for show --json, export and the dashboard ---------------------------------

@@ -14,7 +14,7 @@ the check row and the domain's new phase are stored. For the domain of the check
    confirm un-verified (never when the domain was re_registered since, nor for an address
    verified before the current registration);
 4. in a phase of `auto_confirm_phases`, confirms the pending proposals as `domainwatch-auto`;
-5. refreshes the domain's `decision_state` and risk.
+5. refreshes the domain's `decision_state`, and its risk when the phase changed.
 
 `unknown`, `unchecked` and `exempt` never propose anything, whatever the config says.
 """
@@ -82,7 +82,8 @@ def apply_check(store: Store, outcome: CheckOutcome, *, now: datetime, settings:
             _record_lapse(store, domain, phase, outcome.check_id, override, lapse_why, new_ids, at)
         if phase in auto_confirm_phases(settings) and not overridden:
             _auto_confirm(store, domain, phase, settings, now)
-        refresh_domain(store, domain, settings.risk)
+        # risk depends on the phase (and on verified addresses, which only decisions change)
+        refresh_domain(store, domain, settings.risk, risk=outcome.changed)
 
 
 def lapse_expired_overrides(store: Store, *, now: datetime, settings: PolicySettings) -> list[str]:
@@ -108,7 +109,7 @@ def lapse_expired_overrides(store: Store, *, now: datetime, settings: PolicySett
                           f"override expired on {override['until']}", new_ids, at)
             if phase in auto_confirm_phases(settings):
                 _auto_confirm(store, domain, phase, settings, now)
-            refresh_domain(store, domain, settings.risk)
+            refresh_domain(store, domain, settings.risk, risk=False)
             done.append(domain)
     return done
 

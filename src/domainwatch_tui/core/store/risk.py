@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from domainwatch_tui.core.model import Phase, RiskWeights
 from domainwatch_tui.core.store.base import StoreBase
 
+#: A scoped refresh touching more than 1/FULL_REFRESH_SHARE of the accounts does a full one.
+FULL_REFRESH_SHARE = 8
+
 
 def _pair_expr(w: RiskWeights) -> tuple[str, dict[str, float]]:
     """The SQL of pair(A, D) over aliases d (domains), a (accounts), vh/vt (verified counts)."""
@@ -56,12 +59,17 @@ class RiskQueries(StoreBase):
         with self.transaction() as conn:
             conn.execute("DROP TABLE IF EXISTS temp.risk_pairs")
             conn.execute("CREATE TEMP TABLE risk_pairs (domain TEXT, account_id TEXT, r REAL)")
+            if domains is not None:
+                scoped = self._risk_scope(conn, domains, w)
+                if scoped * FULL_REFRESH_SHARE > self._accounts_estimate(conn):
+                    domains = None  # most accounts are in scope: the plain full refresh is faster
             if domains is None:
                 vh_where, vt_where = "verified = 1", "verified = 1"
             else:
-                self._risk_scope(conn, domains, w)
-                vh_where = ("verified = 1 AND (domain IN (SELECT name FROM temp.risk_scope_d) OR "
-                            "account_id IN (SELECT account_id FROM temp.risk_scope_a))")
+                # a UNION of two index look-ups (an OR here would scan every address)
+                vh_where = ("verified = 1 AND id IN (SELECT id FROM emails WHERE domain IN "
+                            "(SELECT name FROM temp.risk_scope_d) UNION SELECT id FROM emails "
+                            "WHERE account_id IN (SELECT account_id FROM temp.risk_scope_a))")
                 vt_where = "verified = 1 AND account_id IN (SELECT account_id FROM vh)"
             conn.execute(
                 f"""INSERT INTO temp.risk_pairs(domain, account_id, r)
@@ -103,8 +111,13 @@ class RiskQueries(StoreBase):
             conn.execute("DROP TABLE temp.risk_pairs")
             return n
 
-    def _risk_scope(self, conn: sqlite3.Connection, domains: Iterable[str], w: RiskWeights) -> None:
-        """temp.risk_scope_d / risk_scope_a: the domains to rescore and the accounts on them."""
+    def _accounts_estimate(self, conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT coalesce(max(id), 0) FROM accounts").fetchone()[0])
+
+    def _risk_scope(self, conn: sqlite3.Connection, domains: Iterable[str], w: RiskWeights) -> int:
+        """temp.risk_scope_d / risk_scope_a: the domains to rescore and the accounts on them.
+
+        Returns how many accounts are in scope."""
         for ddl in ("DROP TABLE IF EXISTS temp.risk_scope_d", "DROP TABLE IF EXISTS temp.risk_scope_a",
                     "CREATE TEMP TABLE risk_scope_d (name TEXT PRIMARY KEY)",
                     "CREATE TEMP TABLE risk_scope_a (account_id TEXT PRIMARY KEY)"):
@@ -117,11 +130,13 @@ class RiskQueries(StoreBase):
         marks = ", ".join("?" for _ in weighted) or "NULL"
         conn.execute(
             f"""INSERT OR IGNORE INTO temp.risk_scope_d(name)
-                SELECT DISTINCT e.domain FROM emails e JOIN domains d ON d.name = e.domain
-                WHERE e.account_id IN (SELECT account_id FROM temp.risk_scope_a)
-                  AND e.verified = 1 AND d.phase IN ({marks})""",
+                SELECT DISTINCT e.domain FROM temp.risk_scope_a s
+                CROSS JOIN emails e ON e.account_id = s.account_id
+                CROSS JOIN domains d ON d.name = e.domain
+                WHERE e.verified = 1 AND d.phase IN ({marks})""",
             weighted,
         )
+        return int(conn.execute("SELECT count(*) FROM temp.risk_scope_a").fetchone()[0])
 
     # -- breakdown inputs --------------------------------------------------------------------------
     def domain_risk_row(self, domain: str) -> sqlite3.Row | None:
