@@ -103,6 +103,25 @@ SPEC: dict[str, dict[str, Key]] = {
     "providers": {
         "exempt": Key("list", [], "more mailbox providers to exempt (domains or `name.*`)"),
     },
+    # Dashboard keys by binding id (tui/bindings.py): Textual key names, several separated by commas.
+    "keys": {
+        "help": Key("str", None, "help screen (default `question_mark`, i.e. ?)"),
+        "quit": Key("str", None, "quit (default `q`)"),
+        "filter": Key("str", None, "focus the filter (default `slash`, i.e. /)"),
+        "back": Key("str", None, "go back, or clear the filter (default `escape`)"),
+        "open": Key("str", None, "open the selected row (default `enter`)"),
+        "down": Key("str", None, "next row (default `j`; arrows always work)"),
+        "up": Key("str", None, "previous row (default `k`)"),
+        "check": Key("str", None, "check the selected domain now (default `c`)"),
+        "check_group": Key("str", None, "check every domain of the group (default `C`)"),
+        "confirm": Key("str", None, "confirm un-verification (default `u`)"),
+        "override": Key("str", None, "override: keep verified, with a reason (default `o`)"),
+        "revert": Key("str", None, "revert: re-verify (default `r`)"),
+        "accounts": Key("str", None, "the accounts of the selected domain (default `a`)"),
+        "audit": Key("str", None, "audit log (default `l`)"),
+        "pause": Key("str", None, "pause or resume the worker (default `p`)"),
+        "refresh": Key("str", None, "re-read the store (default `f5`)"),
+    },
     # The risk formula (core/risk.py): phase weight x exposure of each account on the domain.
     "risk": {
         "phase_weights": Key("table", {}, "risk weight by phase, e.g. redemption = 40 (defaults in "

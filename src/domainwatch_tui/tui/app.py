@@ -9,6 +9,7 @@ as messages; a failure becomes a notification and a visible state, never a crash
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.app import App
 
-from domainwatch_tui.config import SPEC, Config
+from domainwatch_tui.config import Config, load_config
 from domainwatch_tui.core.checking import Checker
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.timefmt import Clock
@@ -177,6 +178,4 @@ class DomainwatchApp(App[None]):
 
 def default_config() -> Config:
     """The config's defaults (no file, no environment)."""
-    return Config(values={section: {k: (dict(v.default) if isinstance(v.default, dict) else
-                                         list(v.default) if isinstance(v.default, list) else v.default)
-                                     for k, v in spec.items()} for section, spec in SPEC.items()})
+    return load_config(Path(os.devnull), env={})
