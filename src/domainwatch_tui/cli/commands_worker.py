@@ -17,10 +17,10 @@ from pathlib import Path
 
 import click
 
+from domainwatch_tui.cli.backends import build_checker
 from domainwatch_tui.cli.context import EXIT_OK, EXIT_PARTIAL, fail, get_ctx
 from domainwatch_tui.config import data_dir
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap, BootstrapError
-from domainwatch_tui.core.rdap.client import RdapChecker
 from domainwatch_tui.core.timefmt import system_clock, to_iso
 from domainwatch_tui.core.worker import Worker
 from domainwatch_tui.core.worker_progress import ProgressLog, WorkerState
@@ -55,7 +55,7 @@ def worker_command(once: bool, bootstrap_file: Path | None) -> None:
     log = ProgressLog(_err, clock=system_clock, monotonic=time.monotonic,
                       summary_seconds=settings.summary_seconds)
     worker = Worker(
-        store, lambda: RdapChecker(rdap, bootstrap, clock=system_clock),
+        store, lambda: build_checker(cfg, None, bootstrap, system_clock),  # [backends], signals
         clock=system_clock, policy=cfg.policy(), schedule=cfg.schedule(), settings=settings,
         on_progress=log.progress, on_outcome=log.outcome,
     )
