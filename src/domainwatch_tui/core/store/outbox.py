@@ -76,6 +76,28 @@ class OutboxQueries(StoreBase):
                 "VALUES (?, ?, ?, 0, ?)", (at, event, body, at))
             return int(cur.lastrowid or 0)
 
+    def enqueue_decision_event(self, decision_id: int) -> int | None:
+        """Enqueue the `decision` notification of a recorded decision (in its transaction).
+
+        Called by `insert_decision`, so every decision (operator, auto-confirm, lapse) notifies.
+        """
+        row = self.conn.execute("SELECT * FROM decisions WHERE id = ?", (int(decision_id),)).fetchone()
+        if row is None:
+            return None
+        try:
+            emails = [e.get("address") for e in json.loads(row["emails"] or "[]") if isinstance(e, dict)]
+        except ValueError:
+            emails = []
+        payload = {"event": "decision", "at": row["at"], "decision_id": int(row["id"]),
+                   "domain": row["domain"], "action": row["action"], "operator": row["operator"],
+                   "phase": row["phase"], "reason": row["reason"], "until": row["until"],
+                   "emails": emails, "check_id": row["check_id"]}
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT INTO outbox (created_at, event, payload, attempts, next_attempt_at) "
+                               "VALUES (?, 'decision', ?, 0, ?)", (row["at"], body, row["at"]))
+            return int(cur.lastrowid or 0)
+
     def due_events(self, now: datetime, limit: int = 100) -> list[OutboxItem]:
         """Undelivered notifications in order (oldest first), up to the first one not yet due.
 
