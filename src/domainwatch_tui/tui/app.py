@@ -40,6 +40,7 @@ class DomainwatchApp(App[None]):
     COMMANDS = App.COMMANDS | {DomainwatchCommands}
     BINDINGS = [*keys.bindings("help", "quit", "audit", "pause")]
     ENABLE_COMMAND_PALETTE = True
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, store_path: str | Path, *, clock: Clock,
                  checker_factory: Callable[[], Checker] | None = None, read_only: bool = False,

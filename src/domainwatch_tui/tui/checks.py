@@ -118,7 +118,7 @@ class CheckRunner:
         app = self.app
         assert app.checker_factory is not None
         worker = Worker(app.store_path, app.checker_factory, clock=app.clock, policy=app.config.policy(),
-                        schedule=app.config.schedule(),
+                        schedule=app.config.schedule(), settings=app.config.worker(),
                         on_progress=lambda p: app.post_message(WorkerUpdate(p)),
                         on_outcome=lambda o: app.touch([o.domain]))
         self.worker = worker
