@@ -73,6 +73,11 @@ def test_scoped_refresh_matches_full_refresh(tmp_path, monkeypatch, share):
     store.refresh_risk(changed)
     scoped_d = {r[0]: r[1] for r in rows(store, "SELECT name, risk FROM domains")}
     scoped_a = {r[0]: r[1] for r in rows(store, "SELECT account_id, risk FROM accounts")}
+    # a phase change alone needs no expansion to the accounts' other domains
+    store.execute("UPDATE domains SET phase = 'pending_delete' WHERE name = ?", (changed[1],))
+    store.refresh_risk([changed[1]], expand=False)
+    scoped_d[changed[1]] = rows(store, "SELECT risk FROM domains WHERE name = ?", changed[1])[0][0]
+    scoped_a = {r[0]: r[1] for r in rows(store, "SELECT account_id, risk FROM accounts")}
     store.refresh_risk()
     full_d = {r[0]: r[1] for r in rows(store, "SELECT name, risk FROM domains")}
     full_a = {r[0]: r[1] for r in rows(store, "SELECT account_id, risk FROM accounts")}

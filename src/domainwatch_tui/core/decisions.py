@@ -248,12 +248,14 @@ def execute(store: Store, plan: DecisionPreview, *, operator: str, reason: str, 
     return decision_id
 
 
-def refresh_domain(store: Store, domain: str, weights: RiskWeights, *, risk: bool = True) -> None:
-    """Derived state after proposals or decisions changed: counts, decision_state, risk."""
+def refresh_domain(store: Store, domain: str, weights: RiskWeights, *, risk: bool = True,
+                   expand: bool = True) -> None:
+    """Derived state after proposals or decisions changed: counts, decision_state, risk
+    (`expand=False` when only the phase changed: see Store.refresh_risk)."""
     store.recount_verified(domain)
     store.refresh_decision_state([domain])
     if risk:
-        store.refresh_risk([domain], weights=weights)
+        store.refresh_risk([domain], weights=weights, expand=expand)
 
 
 # -- records: one shape for show --json, export and the dashboard ---------------------------------

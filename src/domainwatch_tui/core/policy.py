@@ -83,7 +83,7 @@ def apply_check(store: Store, outcome: CheckOutcome, *, now: datetime, settings:
         if phase in auto_confirm_phases(settings) and not overridden:
             _auto_confirm(store, domain, phase, settings, now)
         # risk depends on the phase (and on verified addresses, which only decisions change)
-        refresh_domain(store, domain, settings.risk, risk=outcome.changed)
+        refresh_domain(store, domain, settings.risk, risk=outcome.changed, expand=False)
 
 
 def lapse_expired_overrides(store: Store, *, now: datetime, settings: PolicySettings) -> list[str]:

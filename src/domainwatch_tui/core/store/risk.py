@@ -46,13 +46,14 @@ class RiskQueries(StoreBase):
     """SQL for the risk score: refresh (whole store or some domains) and the breakdown inputs."""
 
     def refresh_risk(self, domains: Iterable[str] | None = None, *,
-                     weights: RiskWeights | None = None) -> int:
+                     weights: RiskWeights | None = None, expand: bool = True) -> int:
         """Recompute `domains.risk` and `accounts.risk`; all of them when `domains` is None.
 
         With `domains`, also refreshes the accounts on them and the other domains of those
         accounts (whose "only verified address" factor may have changed), skipping domains in a
-        phase of weight 0 (their risk is 0 whatever happens). Returns how many domains were
-        rescored.
+        phase of weight 0 (their risk is 0 whatever happens). `expand=False` skips those other
+        domains: right when only the phase of `domains` changed (a check), not when verified
+        addresses did (a decision, an import). Returns how many domains were rescored.
         """
         w = weights or RiskWeights()
         expr, params = _pair_expr(w)
@@ -60,7 +61,7 @@ class RiskQueries(StoreBase):
             conn.execute("DROP TABLE IF EXISTS temp.risk_pairs")
             conn.execute("CREATE TEMP TABLE risk_pairs (domain TEXT, account_id TEXT, r REAL)")
             if domains is not None:
-                scoped = self._risk_scope(conn, domains, w)
+                scoped = self._risk_scope(conn, domains, w, expand)
                 if scoped * FULL_REFRESH_SHARE > self._accounts_estimate(conn):
                     domains = None  # most accounts are in scope: the plain full refresh is faster
             if domains is None:
@@ -114,7 +115,8 @@ class RiskQueries(StoreBase):
     def _accounts_estimate(self, conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT coalesce(max(id), 0) FROM accounts").fetchone()[0])
 
-    def _risk_scope(self, conn: sqlite3.Connection, domains: Iterable[str], w: RiskWeights) -> int:
+    def _risk_scope(self, conn: sqlite3.Connection, domains: Iterable[str], w: RiskWeights,
+                    expand: bool) -> int:
         """temp.risk_scope_d / risk_scope_a: the domains to rescore and the accounts on them.
 
         Returns how many accounts are in scope."""
@@ -126,6 +128,8 @@ class RiskQueries(StoreBase):
         conn.execute("""INSERT OR IGNORE INTO temp.risk_scope_a(account_id)
                         SELECT DISTINCT e.account_id FROM emails e
                         WHERE e.domain IN (SELECT name FROM temp.risk_scope_d)""")
+        if not expand:
+            return int(conn.execute("SELECT count(*) FROM temp.risk_scope_a").fetchone()[0])
         weighted = [p.value for p in Phase if w.weight(p) > 0]
         marks = ", ".join("?" for _ in weighted) or "NULL"
         conn.execute(
