@@ -12,6 +12,7 @@ written in batches (`batch_size`, at most `batch_seconds` late) by this one writ
 The worker is asyncio code with no UI: `domainwatch worker` runs it headless; the dashboard
 runs it in a thread or task. `pause`, `resume` and `stop` may be called from any thread;
 `on_progress` is called on the worker's thread with an immutable `WorkerProgress`.
+Settings, lease helpers and the batch writer live in `worker_support`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
-import socket
 import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,60 +35,16 @@ from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.store.lease import LeaseInfo
 from domainwatch_tui.core.timefmt import Clock
 from domainwatch_tui.core.worker_progress import RateMeter, WorkerProgress, WorkerState, clean
-
-Recorder = Callable[..., CheckOutcome]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkerSettings:
-    """The `[worker]` config section."""
-
-    max_in_flight: int = 64
-    batch_size: int = 64
-    batch_seconds: float = 0.5
-    heartbeat_seconds: float = 5.0
-    lease_timeout_seconds: float = 60.0
-    idle_poll_seconds: float = 60.0
-    summary_seconds: float = 60.0
-    stop_grace_seconds: float = 3.0
-    progress_seconds: float = 0.25  # how often `on_progress` is called while running
-
-
-def make_holder_id() -> str:
-    """`host:pid:random`, unique per worker even within one process."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def pid_alive(pid: int) -> bool:
-    """Whether a process with this pid exists on this host."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def holder_is_dead(lease: LeaseInfo, *, now: datetime, timeout: float, host: str) -> bool:
-    """A stale lease: no heartbeat for `timeout` seconds, or its pid is gone on this host."""
-    if (now - lease.heartbeat_at).total_seconds() > timeout:
-        return True
-    return bool(lease.host == host and lease.pid and not pid_alive(lease.pid))
-
-
-@dataclass
-class _Pass:
-    """Book-keeping of one pass over the due domains."""
-
-    done: int = 0
-    total: int = 0
-    errors: int = 0
-    changes: int = 0
-    queue: list[str] = field(default_factory=list)
-    claimed: set[str] = field(default_factory=set)
+from domainwatch_tui.core.worker_support import (
+    PassState,
+    Recorder,
+    WorkerSettings,
+    dead_check,
+    holder_is_dead,
+    make_holder_id,
+    pid_alive,
+    write_batch,
+)
 
 
 class Worker:
@@ -142,7 +96,7 @@ class Worker:
         self._lease_lost = False
         self._other: LeaseInfo | None = None
         self._next_due: datetime | None = None
-        self._pass = _Pass()
+        self._pass = PassState()
         self._finished: list[Observation] = []
         self._failed: list[str] = []  # fetched with an exception: postponed at the next flush
         self._oldest_finished: float | None = None
@@ -224,7 +178,7 @@ class Worker:
                     await heartbeat
             if not self._lease_lost:
                 with contextlib.suppress(sqlite3.Error):
-                    self._flush(store)
+                    await self._flush(store, threaded=False)
                 with contextlib.suppress(sqlite3.Error):
                     store.release_lease(self.holder)
             if own_checker:
@@ -240,8 +194,9 @@ class Worker:
         self._lease_lost = False
         while not self._stopping:
             now = self.clock()
-            lease = store.acquire_lease(
-                self.holder, pid=os.getpid(), host=self.host, now=now, is_dead=self._dead_at(now))
+            timeout = self.settings.lease_timeout_seconds
+            lease = store.acquire_lease(self.holder, pid=os.getpid(), host=self.host, now=now,
+                                        is_dead=dead_check(now, timeout=timeout, host=self.host))
             if lease.holder == self.holder:
                 self._other = None
                 self._lease_lost = False
@@ -253,15 +208,11 @@ class Worker:
             await self._sleep(self.settings.heartbeat_seconds)
         return False
 
-    def _dead_at(self, now: datetime) -> Callable[[LeaseInfo], bool]:
-        timeout = self.settings.lease_timeout_seconds
-        return lambda lease: holder_is_dead(lease, now=now, timeout=timeout, host=self.host)
-
     async def _heartbeat(self, store: Store) -> None:
         while True:
             await asyncio.sleep(self.settings.heartbeat_seconds)
             try:
-                ours = store.renew_lease(self.holder, now=self.clock())
+                ours = await asyncio.to_thread(store.renew_lease, self.holder, now=self.clock())
             except sqlite3.Error as exc:
                 self.last_error = f"heartbeat: {exc}"
                 continue
@@ -295,7 +246,7 @@ class Worker:
     # -- checking -------------------------------------------------------------------------------
     async def _drain(self, store: Store, checker: Checker) -> bool:
         """Check due domains until none is left (True), or stop/lease loss (False)."""
-        self._pass = p = _Pass()
+        self._pass = p = PassState()
         self._rate.start(self.monotonic())
         self._refill(store)
         if not p.queue:
@@ -332,7 +283,7 @@ class Worker:
                     break
             self._set_state(WorkerState.PAUSED if self._paused else WorkerState.RUNNING)
             if self._flush_due():
-                self._flush(store)
+                await self._flush(store)
             self._emit()
             timeout = s.batch_seconds
             if self._stop_at is not None:
@@ -343,7 +294,7 @@ class Worker:
             self._finished.clear()
             self._oldest_finished = None
             return False
-        self._flush(store)
+        await self._flush(store, threaded=False)
         self._emit(force=True)
         return not self._stopping and not self._pass.queue
 
@@ -375,7 +326,7 @@ class Worker:
         exc = task.exception()
         if exc is not None:  # a checker must not raise; if it does, count it and move on
             self._count_error(f"{domain}: checker failed: {type(exc).__name__}: {exc}")
-            self._failed.append(domain)
+            self._failed.append(domain)  # stays claimed: out of this pass, pushed back at the flush
         else:
             if not self._finished:
                 self._oldest_finished = self.monotonic()
@@ -383,37 +334,34 @@ class Worker:
         if self._wake is not None:
             self._wake.set()  # a slot is free (and maybe a batch is full)
 
-    def _flush(self, store: Store) -> None:
-        """Write the finished checks: one transaction per batch, one by one if the batch fails."""
-        for domain in self._failed:
-            self._postpone(domain, store)
-        self._failed.clear()
-        batch, self._finished, self._oldest_finished = self._finished, [], None
-        if not batch:
+    async def _flush(self, store: Store, *, threaded: bool = True) -> None:
+        """Write the finished checks; `threaded`: on a helper thread, so that the event loop
+        (fetches, the politeness timers) keeps running while SQLite writes."""
+        batch, failed = self._finished, self._failed
+        if not batch and not failed:
             return
-        record = self._recorder()
-        now = self.clock()
-        kwargs: dict[str, Any] = {"now": now, "policy": self.policy, "schedule": self.schedule}
+        self._finished, self._failed, self._oldest_finished = [], [], None
         try:
-            with store.transaction():
-                outcomes = [record(store, obs, **kwargs) for obs in batch]
-        except sqlite3.OperationalError:
-            self._finished = batch + self._finished  # locked or I/O: keep them, try again later
+            if threaded:
+                result = await asyncio.to_thread(write_batch, store, batch, failed, **self._write_args())
+            else:
+                result = write_batch(store, batch, failed, **self._write_args())
+        except sqlite3.OperationalError:  # locked or failing: nothing was written; keep them
+            self._finished, self._failed = batch + self._finished, failed + self._failed
             self._oldest_finished = self.monotonic()
             raise
-        except Exception:
-            outcomes = []
-            for obs in batch:
-                try:
-                    with store.transaction():
-                        outcomes.append(record(store, obs, **kwargs))
-                except sqlite3.OperationalError:
-                    raise
-                except Exception as exc:
-                    self._count_error(f"{obs.evidence.domain}: not recorded: {type(exc).__name__}: {exc}")
-                    self._postpone(obs.evidence.domain, store)
-        at = self.monotonic()
-        self._rate.add(at, len(outcomes))
+        self._account(*result)
+
+    def _write_args(self) -> dict[str, Any]:
+        return {"record": self._recorder(), "clock": self.clock, "policy": self.policy,
+                "schedule": self.schedule}
+
+    def _account(self, outcomes: list[CheckOutcome], problems: list[tuple[str, str]]) -> None:
+        """Book-keeping and callbacks after a write (on the worker's thread)."""
+        for domain, message in problems:
+            self._pass.claimed.add(domain)
+            self._count_error(message)
+        self._rate.add(self.monotonic(), len(outcomes))
         p = self._pass
         for outcome in outcomes:
             p.claimed.discard(outcome.domain)
@@ -440,14 +388,6 @@ class Worker:
         self._pass.errors += 1
         self.errors_total += 1
         self.last_error = clean(message)
-
-    def _postpone(self, domain: str, store: Store) -> None:
-        """Push back a domain whose check could not be done or recorded by the first backoff
-        step, so that it is not retried in a tight loop (it stays out of this pass too)."""
-        self._pass.claimed.add(domain)
-        until = self.clock() + timedelta(seconds=(self.schedule.unknown_backoff or (3600.0,))[0])
-        with contextlib.suppress(sqlite3.Error):
-            store.postpone_check(domain, until)
 
     async def _abandon_tasks(self) -> None:
         tasks = list(self._tasks)
@@ -491,3 +431,5 @@ class Worker:
             last_error=self.last_error, holder=self.holder,
         )
 
+
+__all__ = ["Worker", "WorkerSettings", "holder_is_dead", "make_holder_id", "pid_alive"]
