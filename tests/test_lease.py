@@ -8,14 +8,13 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from tests.worker_helpers import T0, FakeChecker, FakeClock, add_domains
-
 from domainwatch_tui.core.model import PolicySettings
 from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.store.lease import LeaseInfo
 from domainwatch_tui.core.worker import Worker, WorkerSettings, holder_is_dead, make_holder_id, pid_alive
 from domainwatch_tui.core.worker_progress import WorkerState
+from worker_helpers import T0, FakeChecker, FakeClock, add_domains
 
 
 def _dead_pid() -> int:

@@ -8,7 +8,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from tests.worker_helpers import (
+
+from domainwatch_tui.core.model import PolicySettings
+from domainwatch_tui.core.schedule import ScheduleSettings
+from domainwatch_tui.core.store import Store
+from domainwatch_tui.core.worker import Worker, WorkerSettings
+from domainwatch_tui.core.worker_progress import ProgressLog, RateMeter, WorkerProgress, WorkerState
+from worker_helpers import (
     T0,
     FakeChecker,
     FakeClock,
@@ -19,12 +25,6 @@ from tests.worker_helpers import (
     next_check,
     redemption,
 )
-
-from domainwatch_tui.core.model import PolicySettings
-from domainwatch_tui.core.schedule import ScheduleSettings
-from domainwatch_tui.core.store import Store
-from domainwatch_tui.core.worker import Worker, WorkerSettings
-from domainwatch_tui.core.worker_progress import ProgressLog, RateMeter, WorkerProgress, WorkerState
 
 FAST = dict(heartbeat_seconds=0.05, batch_seconds=0.01, idle_poll_seconds=0.05, stop_grace_seconds=0.5)
 
