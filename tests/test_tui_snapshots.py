@@ -6,6 +6,7 @@ Update after an intended change with `pytest tests/test_tui_snapshots.py --snaps
 from __future__ import annotations
 
 import pytest
+from textual.widgets import Input
 
 from test_tui_flows import make_app, settle
 
@@ -23,7 +24,9 @@ def _then(*steps):
                 await pilot.press(step)
             await settle(pilot)
         pilot.app.clear_notifications()
-        await pilot.pause()
+        for box in pilot.app.screen.query(Input):
+            box.cursor_blink = False  # a blinking cursor would make the picture depend on timing
+        await settle(pilot)
     return run_before
 
 

@@ -13,11 +13,13 @@ from pathlib import Path
 from domainwatch_tui.core.checking import record_observation
 from domainwatch_tui.core.decisions import decide
 from domainwatch_tui.core.model import Evidence, Observation, PolicySettings, RdapEvent
+from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.timefmt import fixed_clock, to_iso
 
 NOW = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 CLOCK = fixed_clock(NOW)
+NO_JITTER = ScheduleSettings(jitter=0.0)  # next check times must not vary between runs
 VERIFIED_AT = "2024-01-10T00:00:00Z"
 HOSTILE_USER = "[@click=app.quit]x[/]"
 HOSTILE_REGISTRAR = "[bold red]Evil[/] Registrar\x1b[31m\x07"
@@ -74,7 +76,7 @@ def _raw(domain: str, ev: Evidence) -> bytes:
 def observe(store: Store, domain: str, kind: str, *, at: datetime = NOW, raw: bool = False, **kw) -> None:
     ev = _evidence(domain, kind, **kw)
     obs = Observation(evidence=ev, checked_at=at, duration_ms=12.0, raw=_raw(domain, ev) if raw else None)
-    record_observation(store, obs, now=at, policy=PolicySettings())
+    record_observation(store, obs, now=at, policy=PolicySettings(), schedule=NO_JITTER)
 
 
 def seed_store(path: Path) -> Path:
