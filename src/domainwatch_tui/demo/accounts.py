@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from domainwatch_tui.core.addresses import registrable_domain, to_alabel
+from domainwatch_tui.core.addresses import AddressError, registrable_domain, to_alabel
 from domainwatch_tui.core.timefmt import to_iso
 
 #: Mailbox providers (all on the shipped exempt list) and how common they are.
@@ -130,12 +130,21 @@ def _personal_domain(rng: random.Random, taken: set[str], tld_table: tuple[tuple
         stem = rng.choice((f"{first}{last}", f"{first}-{last}", last, f"{word}{rng.choice(WORDS)}",
                            f"{first}{word}", f"{word}-{last}"))
         name = f"{stem}.{_weighted(rng, tld_table)}"
-        if name not in taken:
+        if name not in taken and _registrable(name):
             taken.add(name)
             return name
     name = f"{rng.choice(WORDS)}{len(taken)}.com"
     taken.add(name)
     return name
+
+
+def _registrable(name: str) -> bool:
+    """Whether `name` is a registrable domain itself (berg.no, for one, is a public suffix)."""
+    try:
+        alabel = to_alabel(name)
+        return registrable_domain(alabel) == alabel
+    except AddressError:
+        return False
 
 
 def _packages(rng: random.Random) -> int:
