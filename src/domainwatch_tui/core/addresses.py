@@ -113,7 +113,7 @@ def registrable_domain(host_alabel: str) -> str:
 
 
 def _registrable(host: str) -> str:
-    if _is_ip_literal(host) or _DIGITS_AND_DOTS.fullmatch(host):
+    if _DIGITS_AND_DOTS.fullmatch(host) or ":" in host or host.startswith("["):
         raise AddressError(f"IP address instead of a domain: {host}")
     if "." not in host:
         raise AddressError(f"single-label host {host!r} is not a registrable domain")
@@ -129,7 +129,7 @@ _registrable_cached = lru_cache(maxsize=_CACHE_SIZE)(_registrable)
 def host_info(host: str) -> tuple[str, str, str]:
     """(host A-label, registrable domain A-label, registrable domain Unicode) of an address's
     host part as written. Not cached: callers that see many hosts keep their own cache."""
-    if host.startswith("[") or _is_ip_literal(host):
+    if host.startswith("[") or ":" in host or (host[-1:].isdigit() and _is_ip_literal(host)):
         raise AddressError(f"IP address instead of a domain: {host}")
     alabel = _to_alabel(host)
     domain = _registrable(alabel)

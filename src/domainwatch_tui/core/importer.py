@@ -8,27 +8,31 @@ whose header lacks a required column, fails before the store is touched (`Import
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from domainwatch_tui.core.import_feed import local_feed, process_feed
 from domainwatch_tui.core.import_rows import (
     BOM,
     COLUMNS,
     REQUIRED,
     ImportFileError,
-    RawRow,
     RowError,
-    RowParser,
-    csv_rows,
-    jsonl_rows,
+    read_csv_header,
+    text_stream,
 )
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.timefmt import to_iso
 
-BATCH_SIZE = 10_000
+BATCH_SIZE = 50_000
+PARALLEL_MIN_BYTES = 8 << 20
+_FIRST = itemgetter(0)
+_FIRST_TWO = itemgetter(0, 1)
 MAX_REJECTS_KEPT = 100_000
 
 __all__ = ["BATCH_SIZE", "COLUMNS", "REQUIRED", "ImportFileError", "ImportResult", "ImportSource",
@@ -115,17 +119,18 @@ class ImportSource:
         if self.format not in ("csv", "jsonl"):
             raise ImportFileError(f"unknown format {self.format!r} (csv or jsonl)")
         self._fh = _open(path)
+        self._text = text_stream(self._fh)
         self._unknown: set[str] = set()
-        try:
-            self._rows = (csv_rows(self._fh, path, self._warn) if self.format == "csv"
-                          else jsonl_rows(self._fh, path, self._unknown))
-            self._first = next(self._rows, None)
-        except OSError as exc:
-            self._fh.close()
-            raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        except ImportFileError:
-            self._fh.close()
-            raise
+        self._csv: tuple[Any, list[int], int] | None = None
+        if self.format == "csv":
+            try:
+                self._csv = read_csv_header(self._text, path, self._warn)
+            except OSError as exc:
+                self.close()
+                raise ImportFileError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            except ImportFileError:
+                self.close()
+                raise
 
     def _warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -141,26 +146,55 @@ class ImportSource:
             return 0
 
     def import_into(self, store: Store, *, now: datetime, is_exempt: Callable[[str], bool],
-                    batch_size: int = BATCH_SIZE,
-                    progress: Callable[[int], None] | None = None) -> ImportResult:
+                    batch_size: int = BATCH_SIZE, progress: Callable[[int], None] | None = None,
+                    parallel: bool | None = None) -> ImportResult:
         """Import every row into `store`, one committed transaction per batch.
 
-        `progress` gets the bytes read so far after each batch.
+        `progress` gets the bytes read so far after each batch. `parallel`: parse in a child
+        process while this one writes (default: for files of PARALLEL_MIN_BYTES or more, when
+        `is_exempt` can be sent to a process, as an `ExemptMatcher` can).
         """
         result = ImportResult()
-        fh = self._fh
+        now_iso = to_iso(now) or ""
+        if parallel is None:
+            parallel = self.size >= PARALLEL_MIN_BYTES and _picklable(is_exempt)
+        if parallel:
+            feed = process_feed(self.path, self.format, now_iso, is_exempt, batch_size)
+        else:
+            feed = local_feed(self.path, self.format, now_iso, is_exempt, batch_size,
+                              self._fh, self._text, self._csv)
         before = store.import_counts()
+        store.set_import_pragmas(bulk=True)
+        changed = 0
+        unknown: set[str] = set()
         try:
-            changed = _run(store, _chain(self._first, self._rows), result, now, is_exempt, batch_size,
-                           (lambda: progress(fh.tell())) if progress else (lambda: None))
+            for kind, batch, extra in feed:
+                if kind == "end":
+                    seen, unknown = batch, extra
+                    if seen:
+                        store.refresh_domains(seen, now=now, is_exempt=is_exempt)
+                    break
+                batch.accounts.sort(key=_FIRST)  # stable: the file's last row for an account wins
+                batch.emails.sort(key=_FIRST_TWO)
+                changed += store.write_import_batch(batch.accounts, batch.emails, batch.domains)
+                result.rows += batch.rows
+                result.rejected += len(batch.rejects)
+                result.imported += batch.rows - len(batch.rejects)
+                room = max(0, MAX_REJECTS_KEPT - len(result.rejects))
+                result.rejects.extend(Reject(line, reason) for line, reason in batch.rejects[:room])
+                result.rejects_dropped += max(0, len(batch.rejects) - room)
+                if progress:
+                    progress(extra)
+            store.checkpoint()
         except OSError as exc:
             raise ImportFileError(
                 f"{self.path}: read failed after {result.rows} rows (those before were imported): "
                 f"{exc.strerror or exc}") from None
         finally:
+            store.set_import_pragmas(bulk=False)
             self.close()
-        if self._unknown:
-            self._warn(f"{self.path}: unknown field(s) ignored: {', '.join(sorted(self._unknown))[:300]}")
+        if unknown:
+            self._warn(f"{self.path}: unknown field(s) ignored: {', '.join(sorted(unknown))[:300]}")
         result.warnings = list(self.warnings)
         after = store.import_counts()
         result.accounts, result.emails, result.domains = (a - b for a, b in zip(after, before, strict=True))
@@ -168,7 +202,10 @@ class ImportSource:
         return result
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._text.close()
+        except (OSError, ValueError):
+            self._fh.close()
 
     def __enter__(self) -> ImportSource:
         return self
@@ -193,59 +230,12 @@ def import_file(store: Store, path: Path, *, now: datetime, is_exempt: Callable[
                                   progress=progress)
 
 
-def _chain(first: RawRow | None, rest: Iterator[RawRow]) -> Iterator[RawRow]:
-    if first is None:
-        return
-    yield first
-    yield from rest
 
 
-def _run(store: Store, rows: Iterator[RawRow], result: ImportResult, now: datetime,
-         is_exempt: Callable[[str], bool], batch_size: int, tick: Callable[[], None]) -> int:
-    now_iso = to_iso(now) or ""
-    parser = RowParser(now_iso, is_exempt)
-    seen: set[str] = set()
-    accounts: list[tuple] = []
-    emails: list[tuple] = []
-    new_domains: list[tuple] = []
-    rejects = result.rejects
-    changed = 0
-    rows_n = imported = rejected = 0
-    parse = parser.row
-    store.set_import_pragmas(bulk=True)
+
+def _picklable(obj: object) -> bool:
     try:
-        for line, values, error in rows:
-            rows_n += 1
-            if error is None:
-                try:
-                    acc, em, domain, uni, exempt = parse(*values)  # type: ignore[misc]
-                except RowError as exc:
-                    error = str(exc)
-                else:
-                    imported += 1
-                    accounts.append(acc)
-                    emails.append(em)
-                    if domain not in seen:
-                        seen.add(domain)
-                        new_domains.append((domain, uni, "exempt" if exempt else "unchecked",
-                                            now_iso, now_iso, None if exempt else now_iso))
-                    if len(emails) >= batch_size:
-                        changed += store.write_import_batch(accounts, emails, new_domains)
-                        accounts, emails, new_domains = [], [], []
-                        tick()
-                    continue
-            rejected += 1
-            if len(rejects) < MAX_REJECTS_KEPT:
-                rejects.append(Reject(line, error))
-            else:
-                result.rejects_dropped += 1
-        if emails or new_domains:
-            changed += store.write_import_batch(accounts, emails, new_domains)
-        tick()
-        result.rows, result.imported, result.rejected = rows_n, imported, rejected
-        if seen:
-            store.refresh_domains(seen, now=now, is_exempt=is_exempt)
-    finally:
-        result.rows, result.imported, result.rejected = rows_n, imported, rejected
-        store.set_import_pragmas(bulk=False)
-    return changed
+        pickle.dumps(obj)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return False
+    return True
