@@ -174,6 +174,13 @@ MIGRATIONS: list[str] = [
     DROP INDEX IF EXISTS emails_domain;
     CREATE INDEX emails_domain ON emails(domain, account_id, verified);
     """,
+    # 5: dashboard search: an FTS5 trigram index of usernames and addresses (rowid = emails.id),
+    #    filled in short batches by `refresh_search_index()`; accounts by update time, so that
+    #    usernames changed since the last refresh are found quickly.
+    """
+    CREATE VIRTUAL TABLE search_fts USING fts5(username, address, tokenize = 'trigram');
+    CREATE INDEX accounts_updated ON accounts(updated_at);
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

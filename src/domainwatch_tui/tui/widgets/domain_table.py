@@ -8,6 +8,7 @@ updated in place by key (the domain) when a check or a decision changes them.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -120,6 +121,8 @@ class DomainTable(DataTable):
         self._loading = False
         self._generation = 0
         self._index: dict[str, int] = {}
+        #: perf_counter() when the first page of the current view was put on screen (benchmarks).
+        self.shown_at = 0.0
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
@@ -197,6 +200,7 @@ class DomainTable(DataTable):
             self.window_start = 0
             self.at_end = len(rows) < self.PAGE
             self._rebuild(rows, cursor=0)
+            self.shown_at = time.perf_counter()
             assert self.view is not None
             self.post_message(self.Shown(self.view, len(rows)))
         elif message.direction == "next":
