@@ -26,6 +26,7 @@ BOM = b"\xef\xbb\xbf"
 MAX_INT = 2**63 - 1
 _ISO_Z = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 _LOCAL_FORBIDDEN = re.compile(r"[\s<>()\[\],;:\\\x00-\x1f\x7f]")
 _BOOLS = {"true": 1, "false": 0, "1": 1, "0": 0, "yes": 1, "no": 0, "t": 1, "f": 0, "y": 1, "n": 0}
 _FAST_BOOLS: dict[str, int | None] = {"": None, "True": 1, "False": 0, "TRUE": 1, "FALSE": 0,
@@ -100,8 +101,11 @@ class RowParser:
             if not username:
                 raise RowError("empty username")
             joined = account_id + username + email
-            if not joined.isascii() and _SURROGATE.search(joined):
-                raise RowError("not valid UTF-8")
+            bad = _UNSAFE.search(joined)
+            if bad:
+                if _SURROGATE.match(bad.group()):
+                    raise RowError("not valid UTF-8")
+                raise RowError(f"control character {bad.group()!r} in account_id, username or email")
             at = email.rfind("@")
             local = email[:at]
             if at <= 0 or at == len(email) - 1 or len(email) > 320 or (
