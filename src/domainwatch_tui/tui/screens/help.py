@@ -42,7 +42,7 @@ class HelpScreen(Screen):
 
     def _keys(self) -> Table:
         section = self.app.config.values.get("keys", {})
-        table = Table(title="Keys (rebind in the config's [keys] section by id)", title_justify="left",
+        table = Table(title=Text("Keys (rebind in the config's [keys] section by id)"), title_justify="left",
                       expand=False, box=None, padding=(0, 2))
         table.add_column("Key", style="bold", no_wrap=True)
         table.add_column("What it does")
