@@ -22,6 +22,7 @@ from domainwatch_tui.core.timefmt import system_clock
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 REJECTS_SHOWN = 50
 PROGRESS_MIN_BYTES = 1 << 20
+RISK_REFRESH_MAX_DOMAINS = 20_000
 
 
 def clean(value: Any) -> str:
@@ -100,6 +101,7 @@ def import_command(file: Path, fmt: str | None, as_json: bool) -> None:
         fail(str(exc))
     finally:
         source.close()
+    _refresh_risk(store, cfg, result.touched)
     if as_json:
         emit_json(result.to_json())
     else:
@@ -107,6 +109,20 @@ def import_command(file: Path, fmt: str | None, as_json: bool) -> None:
     if result.rejects_dropped:
         info(f"domainwatch: {result.rejects_dropped:,} further rejected rows are counted but not listed")
     sys.exit(EXIT_PARTIAL if result.rejected else EXIT_OK)
+
+
+def _refresh_risk(store: Any, cfg: Any, touched: set[str]) -> None:
+    """Risk scores of the domains the import touched (and their accounts' other domains).
+
+    A very large import leaves them to the checks (each check rescoring its domain): a full
+    rescoring of a million accounts takes longer than the import itself.
+    """
+    if not touched:
+        return
+    if len(touched) > RISK_REFRESH_MAX_DOMAINS:
+        info(f"domainwatch: {len(touched):,} domains touched: risk scores are computed as they are checked")
+        return
+    store.refresh_risk(touched, weights=cfg.policy().risk)
 
 
 def _print_import(file: Path, r: ImportResult) -> None:

@@ -62,6 +62,7 @@ class ImportResult:
     rejects: list[Reject] = field(default_factory=list)
     rejects_dropped: int = 0  # rejects beyond MAX_REJECTS_KEPT (counted, not listed)
     warnings: list[str] = field(default_factory=list)
+    touched: set[str] = field(default_factory=set, repr=False)  # registrable domains in the file
 
     def to_json(self) -> dict[str, Any]:
         """The contract's `import --json` object."""
@@ -171,6 +172,7 @@ class ImportSource:
             for kind, batch, extra in feed:
                 if kind == "end":
                     seen, unknown = batch, extra
+                    result.touched = seen
                     if seen:
                         store.refresh_domains(seen, now=now, is_exempt=is_exempt)
                     break
