@@ -216,7 +216,7 @@ def generate_accounts(n: int, seed: int, now: datetime) -> DemoData:
         for username, twofa, packages, downloads, days in people:
             serial += 1
             taken_users.add(username)
-            local = rng.choice(LOCAL_PERSONAL)
+            local = username.replace("-", ".")
             b.add(f"acct-{serial:06d}", username, twofa, packages, downloads,
                   [(f"{local}@{dname}", True, b.verified_at(days))], domains)
 

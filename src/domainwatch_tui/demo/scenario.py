@@ -29,6 +29,16 @@ DAY = timedelta(days=1)
 #: The registrar name of the attacker's registration: markup that must never be interpreted.
 MARKUP_REGISTRAR = "[@click=app.quit]Evil[/] Registrar [b]"
 DROP_CATCHER = "NameDrop Catcher 77, LLC"
+#: Registrars of ordinary domains (name, IANA id) and how common they are; drop-catchers for
+#: the re-registrations.
+REGISTRARS: tuple[tuple[str, str, int], ...] = (
+    ("GoDaddy.com, LLC", "146", 30), ("Namecheap, Inc.", "1068", 20), ("Tucows Domains Inc.", "69", 8),
+    ("Cloudflare, Inc.", "1910", 8), ("Gandi SAS", "81", 5), ("OVH sas", "433", 5), ("IONOS SE", "83", 5),
+    ("Porkbun LLC", "1861", 6), ("Squarespace Domains II LLC", "895", 5), ("Key-Systems GmbH", "269", 3),
+    ("Hostinger Operations, UAB", "1636", 3), ("Dynadot Inc", "472", 2),
+)
+CATCHERS: tuple[tuple[str, str], ...] = ((DROP_CATCHER, "3777"), ("SnapBack Domains, Inc.", "3801"),
+                                         ("Pool Drop Services LLC", "3802"))
 
 #: domainwatch phase each simulator phase ends in (when answered without a fault).
 EXPECTED: dict[str, str] = {
@@ -175,6 +185,14 @@ def build_scenario(data: DemoData, *, start: datetime, seed: int) -> DemoScenari
             if d.org or (role in NEEDS_VERIFIED and d.earliest_verified is None):
                 role = "active"  # organisations stay healthy; lapse roles need a verified address
             body = _wave(rng, start) if role == "wave" else _static(role, rng, start, d)
+        if "registrar" not in body:
+            name, iana, _ = rng.choices(REGISTRARS, [w for _, _, w in REGISTRARS])[0]
+            body.update(registrar=name, iana_id=iana)
+        for step in body.get("timeline", []):
+            if step["phase"] == "re_registered" and "registrar" not in step:
+                step["registrar"], step["iana_id"] = rng.choice(CATCHERS)
+        if role == "re_registered":
+            body["registrar"], body["iana_id"] = rng.choice(CATCHERS)
         style = rng.choice(styles)
         if style != "z":
             body["date_style"] = style

@@ -25,18 +25,19 @@ import contextlib
 import json
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from domainwatch_tui.config import Config
-from domainwatch_tui.core.addresses import exempt_matcher
+from domainwatch_tui.core.addresses import exempt_matcher, to_alabel
 from domainwatch_tui.core.checking import check_domains
+from domainwatch_tui.core.decisions import decide
 from domainwatch_tui.core.importer import import_file
 from domainwatch_tui.core.model import RdapSettings
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap
 from domainwatch_tui.core.rdap.client import RdapChecker
 from domainwatch_tui.core.store import Store
-from domainwatch_tui.demo.accounts import DemoData, generate_accounts
+from domainwatch_tui.demo.accounts import FEATURED, DemoData, generate_accounts
 from domainwatch_tui.demo.clock import SimClock
 from domainwatch_tui.demo.scenario import DemoScenario, build_scenario
 from domainwatch_tui.simulator.harness import LoopbackSimulator
@@ -47,6 +48,9 @@ HEALTHY_ROLES = frozenset({"active", "no_expiry", "hold", "inactive"})
 PRECHECK = ("lapsing", "all", "none")
 #: How many healthy domains (those with the most downloads) the "lapsing" first pass checks too.
 PRECHECK_HEALTHY = 40
+#: Who took the decisions already in the demo's audit log.
+PAST_OPERATOR = "alice"
+FEATURED_NAMES = frozenset(to_alabel(name) for _, name, _ in FEATURED)
 #: RDAP limits towards the loopback simulator (a real registry gets the config's limits).
 DEMO_RDAP = RdapSettings(requests_per_second=2000.0, concurrency=48, timeout_seconds=5.0, retries=1,
                          max_retry_after_seconds=5.0)
@@ -69,6 +73,7 @@ class DemoOptions:
     speed: float = 1.0
     start: datetime | None = None  # simulated start; default: now (UTC, whole minute)
     precheck: str = "lapsing"  # before the dashboard opens, check: "lapsing" | "all" | "none"
+    sequential: bool = False  # one check at a time: the same ids on every run (screenshots)
 
 
 @dataclass
@@ -158,6 +163,7 @@ class DemoSession:
             t1 = time.perf_counter()
             self.report.checked = asyncio.run(self._precheck())
             self.report.check_seconds = time.perf_counter() - t1
+            self._past_decisions()
         with Store(opts.db_path) as store:
             self.report.phases = store.phase_counts()
         self.report.total_seconds = time.perf_counter() - began
@@ -186,10 +192,28 @@ class DemoSession:
                         outcomes = await check_domains(store, checker, names, clock=self.clock,
                                                    policy=self.config.policy(),
                                                    schedule=self.config.schedule(),
-                                                   max_in_flight=DEMO_RDAP.concurrency)
+                                                   max_in_flight=1 if self.options.sequential
+                                                   else DEMO_RDAP.concurrency)
             finally:
                 await checker.aclose()
         return len(outcomes)
+
+    def _past_decisions(self) -> None:
+        """Two decisions a colleague took before the demo starts, so the audit log has a history:
+        an un-verification confirmed on a domain in redemption, an override on an available one."""
+        policy = self.config.policy()
+        now = self.clock()
+        with Store(self.options.db_path) as store:
+            review = set(store.domain_names("review"))
+            plans = (("redemption", "confirm", "Redemption since last month; two emails to the owner bounced "
+                      "(ticket SEC-1042)", None),
+                     ("available", "override", "The owner called: they are re-registering it today "
+                      "(ticket SEC-1043)", now + timedelta(days=3)))
+            for phase, action, reason, until in plans:
+                names = [n for n in store.domain_names(phase) if n in review and n not in FEATURED_NAMES]
+                if names:
+                    decide(store, names[0], action, operator=PAST_OPERATOR, reason=reason, until=until,
+                           now=now, settings=policy)
 
     # -- running -----------------------------------------------------------------------------------
     @property
