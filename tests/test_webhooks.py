@@ -20,7 +20,6 @@ from domainwatch_tui.core.model import (
     Phase,
     PolicySettings,
 )
-from domainwatch_tui.core.store.outbox import OUTBOX_MIGRATION
 from domainwatch_tui.core.webhooks import (
     SIGNATURE_HEADER,
     WebhookSender,
@@ -41,10 +40,6 @@ def store(tmp_path):
     from domainwatch_tui.core.store import Store
 
     s = Store(tmp_path / "w.db")
-    if not s.execute("SELECT 1 FROM sqlite_master WHERE name = 'outbox'").fetchone():
-        for statement in OUTBOX_MIGRATION.split(";"):  # until migration 6 is in MIGRATIONS
-            if statement.strip():
-                s.execute(statement)
     yield s
     s.close()
 
@@ -208,10 +203,30 @@ def test_a_recorded_decision_becomes_a_notification(store):
         at="2026-07-01T12:00:00Z", operator="ann", action="confirm", domain="gone.com", phase="available",
         check_id=3, reason="dropped", until=None, proposal_ids=[1],
         emails=[{"email_id": 1, "account_id": "a1", "address": "x@gone.com"}])
-    if not store.outbox_status().undelivered:  # insert_decision does not enqueue by itself (yet)
-        store.enqueue_decision_event(decision_id)
     item = store.due_events(T0)[0]
     payload = json.loads(item.payload)
     assert item.event == "decision" and payload["decision_id"] == decision_id
     assert payload["emails"] == ["x@gone.com"] and payload["operator"] == "ann"
     assert store.enqueue_decision_event(99999) is None
+
+
+def test_entering_an_unverify_phase_and_deciding_both_queue_a_notification(tmp_path):
+    """Wired end to end: a check into redemption and the operator's decision each leave one
+    outbox row, written in the same transaction as their cause (migration 6)."""
+    from domainwatch_tui.core.checking import record_observation
+    from domainwatch_tui.core.decisions import decide
+    from domainwatch_tui.core.model import Observation, PolicySettings
+    from domainwatch_tui.core.store import Store
+    from review_support import Addr, evidence, seed
+
+    s = Store(tmp_path / "e.db")
+    seed(s, [Addr("a1", "ann@lapse.com")], now=T0)
+    record_observation(s, Observation(evidence("lapse.com", "redemption", now=T0), T0, 1.0), now=T0,
+                       policy=PolicySettings())
+    assert [item.event for item in s.due_events(T0)] == ["phase.entered"]
+    result = decide(s, "lapse.com", "confirm", operator="ann", reason="not renewed", now=T0)
+    items = s.due_events(T0)
+    assert [item.event for item in items] == ["phase.entered", "decision"]
+    payload = json.loads(items[1].payload)
+    assert payload["decision_id"] == result.decision_ids[0] and payload["emails"] == ["ann@lapse.com"]
+    s.close()

@@ -52,11 +52,18 @@ def main(ctx: click.Context, db: Path | None, config: Path | None, operator: str
 
 def _register() -> None:
     """Attach each command module's commands (one import per module)."""
-    from domainwatch_tui.cli import (commands_check, commands_demo, commands_foundation, commands_review,
-                                     commands_tui, commands_worker)
+    from domainwatch_tui.cli import (
+        commands_check,
+        commands_demo,
+        commands_foundation,
+        commands_review,
+        commands_tui,
+        commands_webhooks,
+        commands_worker,
+    )
 
     for module in (commands_foundation, commands_check, commands_worker, commands_review, commands_tui,
-                   commands_demo):
+                   commands_demo, commands_webhooks):
         for command in module.COMMANDS:
             main.add_command(command)
 

@@ -29,6 +29,7 @@ from domainwatch_tui.core.decisions import SYSTEM_OPERATOR, execute, preview_dec
 from domainwatch_tui.core.lifecycle import REGISTRATION_TOLERANCE
 from domainwatch_tui.core.model import NEVER_PROPOSE, CheckOutcome, Evidence, Phase, PolicySettings
 from domainwatch_tui.core.timefmt import ensure_utc, from_iso, to_iso
+from domainwatch_tui.core.webhooks import enqueue_phase_entry
 
 if TYPE_CHECKING:
     import sqlite3
@@ -82,6 +83,7 @@ def apply_check(store: Store, outcome: CheckOutcome, *, now: datetime, settings:
             _record_lapse(store, domain, phase, outcome.check_id, override, lapse_why, new_ids, at)
         if phase in auto_confirm_phases(settings) and not overridden:
             _auto_confirm(store, domain, phase, settings, now)
+        enqueue_phase_entry(store, outcome, now=now, unverify_phases=settings.unverify_phases)
         # risk depends on the phase (and on verified addresses, which only decisions change)
         refresh_domain(store, domain, settings.risk, risk=outcome.changed, expand=False)
 

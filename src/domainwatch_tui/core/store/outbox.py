@@ -17,22 +17,6 @@ from typing import Any
 from domainwatch_tui.core.store.base import StoreBase
 from domainwatch_tui.core.timefmt import to_iso
 
-#: Migration 6 (appended to `schema.MIGRATIONS`): the outbox table.
-OUTBOX_MIGRATION = """
-CREATE TABLE outbox (
-    id INTEGER PRIMARY KEY,
-    created_at TEXT NOT NULL,
-    event TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT NOT NULL,
-    delivered_at TEXT,
-    last_error TEXT,
-    last_attempt_at TEXT
-);
-CREATE INDEX outbox_undelivered ON outbox(id) WHERE delivered_at IS NULL;
-"""
-
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:

@@ -215,7 +215,9 @@ class ReviewQueries(RiskQueries):  # RiskQueries: store/risk.py
             (at, operator, action, domain, phase, check_id, reason, until,
              json.dumps(list(emails), ensure_ascii=False), _ids(proposal_ids)),
         )
-        return int(cur.lastrowid or 0)
+        decision_id = int(cur.lastrowid or 0)
+        self.enqueue_decision_event(decision_id)  # type: ignore[attr-defined]  # OutboxQueries
+        return decision_id
 
     def decision_row(self, decision_id: int) -> sqlite3.Row | None:
         return self.conn.execute("SELECT * FROM decisions WHERE id = ?", (decision_id,)).fetchone()

@@ -181,6 +181,22 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE search_fts USING fts5(username, address, tokenize = 'trigram');
     CREATE INDEX accounts_updated ON accounts(updated_at);
     """,
+    # 6: the webhook outbox: notifications written in the same transaction as their cause,
+    #    delivered in order with retries by `domainwatch webhooks send`; never lost.
+    """
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        event TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        delivered_at TEXT,
+        last_error TEXT,
+        last_attempt_at TEXT
+    );
+    CREATE INDEX outbox_undelivered ON outbox(id) WHERE delivered_at IS NULL;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
