@@ -185,6 +185,7 @@ async def test_demo_app_starts_and_stops_everything(tmp_path):
                 and time.monotonic() < deadline:
             await pilot.pause(0.1)
         assert app.checks.worker.checked_total > 0  # the worker checks over HTTP
+        assert app.checks.worker.settings.idle_poll_seconds == 0.5
         await pilot.press("q")
     assert not session.running
     assert thread is not None and not thread.is_alive()

@@ -40,12 +40,20 @@ class DemoApp(DomainwatchApp):
         self._show_time()
         self.set_interval(0.5, self._show_time)
         self._first_timer = self.set_interval(0.05, self._watch_first_screen)
+        self.call_later(self._tune_worker)
         if self.welcome and self.session.simulator is not None:
             self.notify(
                 f"{self.session.report.accounts:,} synthetic accounts; RDAP answers come from the simulator "
                 f"at {self.session.simulator.base_url}. Watch tidewater-analytics.io: redemption → pending "
                 f"delete → available → re-registered within 7 simulated days.",
                 title="Demo", timeout=12)
+
+    def _tune_worker(self) -> None:
+        """The demo's `[worker]` settings (a short idle poll: simulated time runs fast), whether
+        or not the dashboard passed its config's settings to the worker it started."""
+        worker = self.checks.worker
+        if worker is not None:
+            worker.settings = self.config.worker()
 
     def _watch_first_screen(self) -> None:
         main = self.main_screen
