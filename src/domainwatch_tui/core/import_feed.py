@@ -24,7 +24,7 @@ from domainwatch_tui.core.import_rows import (
     text_stream,
 )
 
-DEPTH = 3
+DEPTH = 2
 Message = tuple[str, Any, Any]
 
 
