@@ -32,6 +32,8 @@ _BOOLS = {"true": 1, "false": 0, "1": 1, "0": 0, "yes": 1, "no": 0, "t": 1, "f":
 _FAST_BOOLS: dict[str, int | None] = {"": None, "True": 1, "False": 0, "TRUE": 1, "FALSE": 0,
                                       "Yes": 1, "No": 0, "YES": 1, "NO": 0, **_BOOLS}
 _MISSING = object()
+_FIRST = itemgetter(0)
+_FIRST_TWO = itemgetter(0, 1)
 _HOST_CACHE_MAX = 500_000
 
 
@@ -71,8 +73,11 @@ class RowParser:
         self._last_account: tuple | None = None
 
     def take(self) -> Batch:
-        """The batch collected so far; a new one starts."""
+        """The batch collected so far, sorted by key (B-tree friendly; stable, so the file's
+        last row for an account wins); a new one starts."""
         out, self.batch = self.batch, Batch()
+        out.accounts.sort(key=_FIRST)
+        out.emails.sort(key=_FIRST_TWO)
         self._last_account = None
         return out
 

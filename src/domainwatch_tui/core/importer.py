@@ -12,7 +12,6 @@ import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -31,8 +30,6 @@ from domainwatch_tui.core.timefmt import to_iso
 
 BATCH_SIZE = 50_000
 PARALLEL_MIN_BYTES = 8 << 20
-_FIRST = itemgetter(0)
-_FIRST_TWO = itemgetter(0, 1)
 MAX_REJECTS_KEPT = 100_000
 
 __all__ = ["BATCH_SIZE", "COLUMNS", "REQUIRED", "ImportFileError", "ImportResult", "ImportSource",
@@ -176,8 +173,6 @@ class ImportSource:
                     if seen:
                         store.refresh_domains(seen, now=now, is_exempt=is_exempt)
                     break
-                batch.accounts.sort(key=_FIRST)  # stable: the file's last row for an account wins
-                batch.emails.sort(key=_FIRST_TWO)
                 changed += store.write_import_batch(batch.accounts, batch.emails, batch.domains)
                 result.rows += batch.rows
                 result.rejected += len(batch.rejects)
