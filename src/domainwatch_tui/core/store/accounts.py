@@ -76,6 +76,17 @@ WHERE domains.name = agg.domain
 """
 
 
+_RECOUNT_ALL = """
+UPDATE domains SET accounts = agg.a, emails = agg.e, verified = agg.v
+FROM (
+    SELECT domain, count(DISTINCT account_id) AS a, count(*) AS e, total(verified = 1) AS v
+    FROM emails GROUP BY domain
+) AS agg
+WHERE domains.name = agg.domain
+  AND (domains.accounts IS NOT agg.a OR domains.emails IS NOT agg.e OR domains.verified IS NOT agg.v)
+"""
+
+
 class AccountQueries(StoreBase):
     """SQL for accounts and addresses: import upserts, per-domain counts, summary and show."""
 
@@ -143,7 +154,10 @@ class AccountQueries(StoreBase):
             conn.execute("DELETE FROM temp.touched_domains")
             conn.executemany("INSERT OR IGNORE INTO temp.touched_domains(name) VALUES (?)",
                              ((n,) for n in names))
-            conn.execute(_RECOUNT)
+            touched = int(conn.execute("SELECT count(*) FROM temp.touched_domains").fetchone()[0])
+            total = int(conn.execute("SELECT count(*) FROM domains").fetchone()[0])
+            # most domains touched (a first import): one pass over the covering index is faster
+            conn.execute(_RECOUNT_ALL if touched * 2 > total else _RECOUNT)
             rows = conn.execute(
                 "SELECT d.name, d.phase FROM domains d JOIN temp.touched_domains t ON t.name = d.name"
             ).fetchall()
