@@ -251,3 +251,22 @@ def test_import_file_convenience_and_progress(tmp_path, fresh_store):
     assert r.imported == 25 and r.domains == 1  # d0/d1/d2.example.com are one registrable domain
     assert seen and seen[-1] == path.stat().st_size
     assert fresh_store.domain_row("example.com")["accounts"] == 25
+
+
+def test_a_store_from_before_the_covering_index_is_migrated_and_imports(tmp_path):
+    from domainwatch_tui.core.store import Store
+    from domainwatch_tui.core.store.base import StoreBase
+
+    old = StoreBase(tmp_path / "old.db", migrate=False)
+    old.migrate(target=3)
+    old.execute("INSERT INTO emails(account_id, address, domain) "
+                "VALUES ('1', 'a@example.com', 'example.com')")
+    old.close()
+    store = Store(tmp_path / "old.db")
+    columns = [r["name"] for r in store.execute("PRAGMA index_info(emails_domain)")]
+    assert columns == ["domain", "account_id", "verified"]
+    r = run(store, write(tmp_path, HEADER + "2,bob,bob@example.com,,,,,,\n"))
+    assert r.imported == 1
+    row = store.domain_row("example.com")
+    assert (row["emails"], row["accounts"]) == (2, 2)  # the older address is counted too
+    store.close()
