@@ -10,6 +10,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.text import Text
+from textual.widgets import Static
+
 from domainwatch_tui.core.worker_progress import WorkerState
 from domainwatch_tui.tui.app import DomainwatchApp
 
@@ -18,6 +21,14 @@ if TYPE_CHECKING:
 
 #: Longest wait for the worker to stop before the simulator is stopped anyway (seconds).
 WORKER_STOP_WAIT = 5.0
+
+
+class DemoClock(Static):
+    """One line at the bottom of the main screen: it is a demo, and what time it is there."""
+
+    DEFAULT_CSS = """
+    DemoClock { height: 1; background: $boost; color: $text-muted; padding: 0 1; }
+    """
 
 
 class DemoApp(DomainwatchApp):
@@ -64,6 +75,18 @@ class DemoApp(DomainwatchApp):
     def _show_time(self) -> None:
         now = self.clock()
         self.sub_title = f"simulated {now:%Y-%m-%d %H:%M} UTC · {self.session.clock.describe()}"
+        main = self.main_screen
+        if main is None or not main.is_mounted:
+            return
+        found = main.query(DemoClock)
+        if not found:
+            body = main.query("#body")
+            main.mount(DemoClock(), after=body.first() if body else None)
+            return
+        line = Text.assemble(("DEMO", "bold reverse"), "  simulated ", (f"{now:%Y-%m-%d %H:%M} UTC", "bold"),
+                             f" · {self.session.clock.describe()} · synthetic accounts, "
+                             "loopback RDAP simulator")
+        found.first().update(line)
 
     async def on_unmount(self) -> None:
         """Stop the worker, wait (briefly) until it has, then stop the simulator."""
