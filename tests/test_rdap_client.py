@@ -29,7 +29,7 @@ async def fetch(sim, domain: str, settings: RdapSettings = FAST, transport: str 
         return await c.fetch(domain)
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx-aiohttp", "httpx"])
 async def test_a_healthy_answer_is_parsed(rdap_sim, transport):
     rdap_sim.set_scenario({"domains": {"example.com": "active"}})
     obs = await fetch(rdap_sim, "example.com", transport=transport)

@@ -6,8 +6,9 @@ itself (https only; http only to loopback hosts), streams the body and stops rea
 1 MiB, retries 5xx, 429 (after its Retry-After, bounded) and timeouts with exponential backoff,
 and always returns an `Observation`: trouble becomes `Evidence.error`, never an exception.
 
-The HTTP transport is httpx on aiohttp (`httpx-aiohttp`) by default: measured on loopback it
-is several times faster than httpx's own transport (see benchmarks/check_bench.py).
+The HTTP transport (core/rdap/transport.py) is aiohttp called directly by default: measured on
+loopback it costs a fraction of the CPU of httpx, on its own transport or on aiohttp's
+(see benchmarks/check_bench.py); "httpx-aiohttp" and "httpx" remain selectable.
 """
 
 from __future__ import annotations
@@ -15,56 +16,32 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
+import aiohttp
 import httpx
 
-from domainwatch_tui import __version__
 from domainwatch_tui.core.model import Evidence, Observation, RdapSettings
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap, url_refusal
 from domainwatch_tui.core.rdap.parse import parse_rdap_domain
 from domainwatch_tui.core.rdap.politeness import Politeness
+from domainwatch_tui.core.rdap.transport import (
+    ACCEPT,
+    DEFAULT_TRANSPORT,
+    MAX_BODY_BYTES,
+    TRANSPORTS,
+    USER_AGENT,
+    Answer,
+    make_client,
+    open_transport,
+)
 from domainwatch_tui.core.timefmt import Clock
 
-MAX_BODY_BYTES = 1024 * 1024
 MAX_REDIRECTS = 3
-ACCEPT = "application/rdap+json, application/json;q=0.9"
-USER_AGENT = f"domainwatch/{__version__} (+RDAP lifecycle monitor)"
-TRANSPORTS = ("aiohttp", "httpx")
-DEFAULT_TRANSPORT = "aiohttp"
 
-
-def make_client(kind: str = DEFAULT_TRANSPORT, *, timeout: float = 10.0,
-                max_connections: int = 256) -> httpx.AsyncClient:
-    """An httpx AsyncClient on the chosen transport ("aiohttp" or "httpx"), redirects off."""
-    limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
-    headers = {"Accept": ACCEPT, "User-Agent": USER_AGENT}
-    if kind == "aiohttp":
-        from httpx_aiohttp import AiohttpTransport
-
-        transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)
-        return httpx.AsyncClient(transport=transport, headers=headers, timeout=timeout,
-                                 follow_redirects=False)
-    if kind == "httpx":
-        return httpx.AsyncClient(limits=limits, headers=headers, timeout=timeout, follow_redirects=False)
-    raise ValueError(f"unknown transport {kind!r} (one of {', '.join(TRANSPORTS)})")
-
-
-@dataclass
-class _Answer:
-    """One final HTTP answer (after redirects) or why there is none."""
-
-    url: str
-    status: int | None = None
-    body: bytes | None = None
-    content_type: str | None = None
-    error: str | None = None
-    retryable: bool = False
-    retry_after: float | None = None
-    retry_after_header: str | None = None
-    oversized: bool = False
+__all__ = ["ACCEPT", "DEFAULT_TRANSPORT", "MAX_BODY_BYTES", "MAX_REDIRECTS", "TRANSPORTS", "USER_AGENT",
+           "RdapChecker", "download_bootstrap", "make_client", "parse_retry_after"]
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -95,14 +72,10 @@ class RdapChecker:
         self.clock = clock
         self.backoff_base = backoff_base
         self.politeness = Politeness(settings.requests_per_second, settings.concurrency)
-        if isinstance(transport, httpx.AsyncBaseTransport):
-            self._client = httpx.AsyncClient(transport=transport, headers={"Accept": ACCEPT,
-                                             "User-Agent": USER_AGENT}, follow_redirects=False)
-        else:
-            self._client = make_client(transport or DEFAULT_TRANSPORT, timeout=settings.timeout_seconds)
+        self._transport = open_transport(transport, timeout=settings.timeout_seconds)
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        await self._transport.aclose()
 
     async def __aenter__(self) -> RdapChecker:
         return self
@@ -128,7 +101,7 @@ class RdapChecker:
             return Evidence(domain=domain, unsupported=True, remarks=(why_not or "",)), None
         url = f"{base}domain/{domain}"
         attempts = max(self.settings.retries, 0) + 1
-        answer = _Answer(url=url)
+        answer = Answer(url=url)
         for attempt in range(attempts):
             answer = await self._get(url)
             if not answer.retryable:
@@ -156,19 +129,19 @@ class RdapChecker:
                                      content_type=answer.content_type)
         return evidence, answer.body
 
-    async def _get(self, url: str) -> _Answer:
+    async def _get(self, url: str) -> Answer:
         """One attempt: GET with redirects followed by hand; classify what came back."""
         for _hop in range(MAX_REDIRECTS + 1):
             host = urlsplit(url).hostname or ""
             limiter = self.politeness.for_host(host)
             try:
                 async with limiter.slot(), asyncio.timeout(self.settings.timeout_seconds):
-                    answer, location = await self._request(url)
+                    answer, location = await self._transport.request(url)
             except TimeoutError:
-                return _Answer(url=url, error=f"timed out after {self.settings.timeout_seconds:g} s",
+                return Answer(url=url, error=f"timed out after {self.settings.timeout_seconds:g} s",
                                retryable=True)
-            except (httpx.HTTPError, OSError) as exc:
-                return _Answer(url=url, error=f"connection failed: {type(exc).__name__}: {exc}"[:300],
+            except (httpx.HTTPError, aiohttp.ClientError, OSError) as exc:
+                return Answer(url=url, error=f"connection failed: {type(exc).__name__}: {exc}"[:300],
                                retryable=True)
             if answer.status == 429:
                 answer.retry_after = parse_retry_after(answer.retry_after_header, self.clock())
@@ -179,40 +152,9 @@ class RdapChecker:
             target = urljoin(url, location)
             refusal = url_refusal(target)
             if refusal:
-                return _Answer(url=url, status=answer.status, error=f"redirect refused: {refusal}")
+                return Answer(url=url, status=answer.status, error=f"redirect refused: {refusal}")
             url = target
-        return _Answer(url=url, error=f"more than {MAX_REDIRECTS} redirects")
-
-    async def _request(self, url: str) -> tuple[_Answer, str | None]:
-        request = self._client.build_request("GET", url)
-        response = await self._client.send(request, stream=True)
-        try:
-            status = response.status_code
-            ctype = response.headers.get("content-type")
-            if status in (301, 302, 303, 307, 308):
-                location = response.headers.get("location")
-                if not location:
-                    return _Answer(url=url, status=status, error=f"HTTP {status} without Location"), None
-                return _Answer(url=url, status=status), location
-            if status == 429:
-                return _Answer(url=url, status=status, error="rate limited (HTTP 429)", retryable=True,
-                               retry_after_header=response.headers.get("retry-after")), None
-            if status >= 500:
-                return _Answer(url=url, status=status, error=f"server error (HTTP {status})",
-                               retryable=True), None
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                return _Answer(url=url, status=status, content_type=ctype, oversized=True), None
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                chunks.append(chunk)
-                size += len(chunk)
-                if size > MAX_BODY_BYTES:
-                    return _Answer(url=url, status=status, content_type=ctype, oversized=True), None
-            return _Answer(url=url, status=status, body=b"".join(chunks), content_type=ctype), None
-        finally:
-            await response.aclose()
+        return Answer(url=url, error=f"more than {MAX_REDIRECTS} redirects")
 
 
 async def download_bootstrap(url: str, *, timeout: float = 30.0, max_bytes: int = 8 * 1024 * 1024,
