@@ -7,6 +7,7 @@ full refresh after a million-row import is a handful of table scans, not a Pytho
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterable
 
@@ -15,26 +16,76 @@ from domainwatch_tui.core.store.base import StoreBase
 
 #: A scoped refresh touching more than 1/FULL_REFRESH_SHARE of the accounts does a full one.
 FULL_REFRESH_SHARE = 8
+#: A refresh of at most this many domains without expansion (the one after a check) runs as
+#: two statements with no temporary tables: creating those costs about a millisecond (DDL
+#: also invalidates every prepared statement of the connection).
+DIRECT_REFRESH_MAX = 256
+
+#: The scope of a direct refresh: the domains asked for and every account with an address there.
+_DIRECT_SCOPE = """
+WITH sd(name) AS (SELECT DISTINCT value FROM json_each(:names)),
+     sa(account_id) AS (SELECT DISTINCT account_id FROM emails WHERE domain IN (SELECT name FROM sd)),
+"""
+
+#: domains.risk of the scope's domains: the sum over their verified accounts.
+_DIRECT_DOMAINS = _DIRECT_SCOPE + """
+     vh AS (SELECT domain, account_id, count(*) AS n FROM emails
+            WHERE verified = 1 AND domain IN (SELECT name FROM sd) GROUP BY domain, account_id),
+     vt AS (SELECT account_id, count(*) AS n FROM emails
+            WHERE verified = 1 AND account_id IN (SELECT account_id FROM vh) GROUP BY account_id),
+     pairs AS (SELECT vh.domain AS domain, {expr} AS r
+               FROM vh JOIN vt ON vt.account_id = vh.account_id
+               JOIN domains d ON d.name = vh.domain
+               LEFT JOIN accounts a ON a.account_id = vh.account_id)
+UPDATE domains SET risk = agg.r
+FROM (SELECT sd.name AS name, coalesce(p.r, 0.0) AS r FROM sd
+      LEFT JOIN (SELECT domain, total(r) AS r FROM pairs GROUP BY domain) p ON p.domain = sd.name) AS agg
+WHERE domains.name = agg.name AND domains.risk IS NOT agg.r
+"""
+
+#: accounts.risk of the scope's accounts: the max over all their verified domains.
+_DIRECT_ACCOUNTS = _DIRECT_SCOPE + """
+     vh AS (SELECT domain, account_id, count(*) AS n FROM emails
+            WHERE verified = 1 AND account_id IN (SELECT account_id FROM sa) GROUP BY domain, account_id),
+     vt AS (SELECT account_id, count(*) AS n FROM emails
+            WHERE verified = 1 AND account_id IN (SELECT account_id FROM sa) GROUP BY account_id),
+     pairs AS (SELECT vh.account_id AS account_id, {expr} AS r
+               FROM vh JOIN vt ON vt.account_id = vh.account_id
+               JOIN domains d ON d.name = vh.domain
+               LEFT JOIN accounts a ON a.account_id = vh.account_id)
+UPDATE accounts SET risk = agg.r
+FROM (SELECT sa.account_id AS account_id, coalesce(p.r, 0.0) AS r FROM sa
+      LEFT JOIN (SELECT account_id, max(r) AS r FROM pairs GROUP BY account_id) p
+      ON p.account_id = sa.account_id) AS agg
+WHERE accounts.account_id = agg.account_id AND accounts.risk IS NOT agg.r
+"""
 
 
-def _pair_expr(w: RiskWeights) -> tuple[str, dict[str, float]]:
+def _pair_sql() -> str:
     """The SQL of pair(A, D) over aliases d (domains), a (accounts), vh/vt (verified counts)."""
-    params: dict[str, float] = {}
-    cases = []
-    for i, phase in enumerate(Phase):
-        params[f"w{i}"] = w.weight(phase)
-        cases.append(f"WHEN '{phase.value}' THEN :w{i}")
-    params.update(no2fa=float(w.no_2fa), only=float(w.only_verified), pk=float(w.packages),
-                  dl=float(w.downloads))
-    expr = (
-        f"(CASE d.phase {' '.join(cases)} ELSE 0.0 END)"
+    cases = " ".join(f"WHEN '{phase.value}' THEN :w{i}" for i, phase in enumerate(Phase))
+    return (
+        f"(CASE d.phase {cases} ELSE 0.0 END)"
         " * (CASE WHEN a.has_2fa = 1 THEN 1.0 ELSE :no2fa END)"
         " * (CASE WHEN vt.n = vh.n THEN :only ELSE 1.0 END)"
         " * (1.0 + :pk * ln(1 + max(coalesce(a.packages, 0), 0)))"
         " * (1.0 + :dl * log10(1 + max(coalesce(a.downloads, 0), 0)))"
     )
-    return expr, params
 
+
+_PAIR_SQL = _pair_sql()
+
+
+def _pair_expr(w: RiskWeights) -> tuple[str, dict[str, float]]:
+    """The SQL of pair(A, D) and its parameters (the weights)."""
+    params: dict[str, float] = {f"w{i}": w.weight(phase) for i, phase in enumerate(Phase)}
+    params.update(no2fa=float(w.no_2fa), only=float(w.only_verified), pk=float(w.packages),
+                  dl=float(w.downloads))
+    return _PAIR_SQL, params
+
+
+_DIRECT_DOMAINS_SQL = _DIRECT_DOMAINS.format(expr=_PAIR_SQL)
+_DIRECT_ACCOUNTS_SQL = _DIRECT_ACCOUNTS.format(expr=_PAIR_SQL)
 
 _INPUT_COLUMNS = """
     vh.account_id AS account_id, a.username AS username, a.has_2fa AS has_2fa,
@@ -57,6 +108,11 @@ class RiskQueries(StoreBase):
         """
         w = weights or RiskWeights()
         expr, params = _pair_expr(w)
+        if domains is not None and not expand:
+            names = list(dict.fromkeys(domains))
+            if len(names) <= DIRECT_REFRESH_MAX:
+                return self._refresh_risk_direct(names, params)
+            domains = names
         with self.transaction() as conn:
             conn.execute("DROP TABLE IF EXISTS temp.risk_pairs")
             conn.execute("CREATE TEMP TABLE risk_pairs (domain TEXT, account_id TEXT, r REAL)")
@@ -111,6 +167,14 @@ class RiskQueries(StoreBase):
                 n = int(conn.execute("SELECT count(*) FROM temp.risk_scope_d").fetchone()[0])
             conn.execute("DROP TABLE temp.risk_pairs")
             return n
+
+    def _refresh_risk_direct(self, names: list[str], params: dict[str, float]) -> int:
+        """The refresh of a few domains and their accounts (no expansion), without temp tables."""
+        args = {**params, "names": json.dumps(names)}
+        with self.transaction() as conn:
+            conn.execute(_DIRECT_DOMAINS_SQL, args)
+            conn.execute(_DIRECT_ACCOUNTS_SQL, args)
+        return len(names)
 
     def _accounts_estimate(self, conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT coalesce(max(id), 0) FROM accounts").fetchone()[0])
