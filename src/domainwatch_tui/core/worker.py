@@ -248,7 +248,7 @@ class Worker:
         """Check due domains until none is left (True), or stop/lease loss (False)."""
         self._pass = p = PassState()
         self._rate.start(self.monotonic())
-        self._refill(store)
+        await self._refill(store)
         if not p.queue:
             return True
         self._set_state(WorkerState.PAUSED if self._paused else WorkerState.RUNNING, force=True)
@@ -263,7 +263,7 @@ class Worker:
             if not self._stopping and not self._paused:
                 while len(self._tasks) < s.max_in_flight:
                     if not p.queue:
-                        self._refill(store)
+                        await self._refill(store)
                         if not p.queue:
                             break
                     domain = p.queue.pop(0)
@@ -306,13 +306,19 @@ class Worker:
         oldest = self._oldest_finished
         return oldest is not None and self.monotonic() - oldest >= self.settings.batch_seconds
 
-    def _refill(self, store: Store) -> None:
+    async def _refill(self, store: Store) -> None:
+        """The next chunk of due domains, highest risk first (queried on a helper thread: with
+        many due domains the sort takes a while, and the event loop must keep its timers)."""
         p = self._pass
         now = self.clock()
         chunk = max(4 * self.settings.max_in_flight, 256)
-        fresh = [d for d in store.due_by_risk(now, chunk + len(p.claimed)) if d not in p.claimed]
-        p.queue = fresh[:chunk]
-        p.total = p.done + store.count_due(now)
+
+        def query() -> tuple[list[str], int]:
+            return store.due_by_risk(now, chunk + len(p.claimed)), store.count_due(now)
+
+        due, count = await asyncio.to_thread(query)
+        p.queue = [d for d in due if d not in p.claimed][:chunk]
+        p.total = p.done + count
 
     async def _fetch(self, checker: Checker, domain: str) -> Observation:
         return await checker.fetch(domain)
