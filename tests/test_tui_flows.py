@@ -12,7 +12,7 @@ from domainwatch_tui.tui.screens.help import HelpScreen
 from domainwatch_tui.tui.screens.main import MainScreen
 from domainwatch_tui.tui.screens.modals import DecisionModal
 from domainwatch_tui.tui.widgets.domain_table import DomainTable
-from tui_support import CLOCK, HOSTILE_USER, FakeChecker, seed_store
+from tui_support import CLOCK, HOSTILE_USER, FakeChecker, observe, seed_store
 
 
 def make_app(tmp_path, *, read_only=False, checker=None, config=None, worker=False) -> DomainwatchApp:
@@ -139,21 +139,45 @@ async def test_hostile_username_is_literal_and_inert(tmp_path):
         assert "\x1b" not in str(evidence)
 
 
-async def test_check_updates_the_row_in_place(tmp_path):
-    checker = FakeChecker({"soon.co": "redemption"})
+async def test_check_updates_rows_in_place_and_moves_them_between_groups(tmp_path):
+    checker = FakeChecker({"soon.co": "redemption", "healthy.com": "expiring"})
     app = make_app(tmp_path, checker=checker)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.screen.query_one("#groups").select_group("expiring")
+        groups = app.screen.query_one("#groups")
+        groups.select_group("all")  # healthy.com stays in "all": updated in place
         await settle(pilot)
-        assert table(app).current.name == "soon.co"
+        table(app).move_cursor(row=table(app).mounted_names().index("healthy.com"))
         await pilot.press("c")
         await settle(pilot, rounds=4)
         await pilot.pause(0.5)
         await settle(pilot)
-        assert checker.asked == ["soon.co"]
-        assert table(app).current.phase == "redemption"  # updated in place, still mounted
-        assert app.screen.counts.get("expiring", 0) == 0
+        assert checker.asked == ["healthy.com"]
+        assert table(app).current.name == "healthy.com" and table(app).current.phase == "expiring"
+        assert app.screen.counts["expiring"] == 2
+        # soon.co (expiring) is checked while Redemption is shown: it joins the table in rank order
+        groups.select_group("redemption")
+        await settle(pilot)
+        assert table(app).mounted_names() == ["oldshop.com"]
+        app.checks.check(["soon.co"], "soon.co")
+        await settle(pilot, rounds=4)
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table(app).mounted_names() == ["oldshop.com", "soon.co"]
+        assert app.screen.counts.get("expiring") == 1
+        # oldshop.com leaves it (another process found it available); the cursor stays on soon.co
+        table(app).move_cursor(row=1)
+        with Store(app.store_path) as store:
+            observe(store, "oldshop.com", "available")
+        app.touch(["oldshop.com"])
+        await pilot.pause(0.5)
+        await settle(pilot)
+        assert table(app).mounted_names() == ["soon.co"]
+        assert table(app).current.name == "soon.co"
+        assert table(app).view.total == 1 == app.screen.counts["redemption"]
+        groups.select_group("available")
+        await settle(pilot)
+        assert "oldshop.com" in table(app).mounted_names()
 
 
 async def test_help_lists_every_binding_and_keys_can_be_rebound(tmp_path):

@@ -57,7 +57,7 @@ class DomainwatchApp(App[None]):
         self.checks = CheckRunner(self)
         self._touched: set[str] = set()
         self._touch_lock = threading.Lock()
-        self.worker_state = Text("worker: off", style="dim")
+        self.worker_state = Text("worker: starting…" if self.start_worker else "worker: off", style="dim")
 
     # -- set-up ----------------------------------------------------------------------------------
     def on_mount(self) -> None:

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: Seconds between progress messages of a manual check.
 PROGRESS_EVERY = 0.2
+#: Phase changes named in the notification at the end of a manual check.
+CHANGES_NAMED = 5
 
 
 class CheckRunner:
@@ -59,11 +61,17 @@ class CheckRunner:
         def run() -> None:
             done = errors = 0
             last = 0.0
+            changes: list[str] = []
 
             def on_result(outcome: CheckOutcome) -> None:
                 nonlocal done, errors, last
                 done += 1
                 errors += int(is_error_unknown(outcome))
+                if total == 1 or (outcome.changed and len(changes) < CHANGES_NAMED):
+                    was = outcome.previous_phase.value
+                    now_ = outcome.phase.value
+                    changes.append(f"{outcome.domain}: {was} → {now_}" if was != now_
+                                   else f"{outcome.domain}: still {now_}")
                 app.touch([outcome.domain])
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY:
@@ -87,7 +95,7 @@ class CheckRunner:
                 app.post_message(CheckProgress(done, total, errors, finished=True,
                                                failure=f"{type(exc).__name__}: {exc}"))
                 return
-            app.post_message(CheckProgress(done, total, errors, finished=True))
+            app.post_message(CheckProgress(done, total, errors, finished=True, changes=tuple(changes)))
 
         app.notify(f"Checking {label}…")
         app.run_worker(run, thread=True, group="manual-check", exit_on_error=False)
@@ -103,6 +111,8 @@ class CheckRunner:
             note = f"Checked {message.done:,} domain{'s' if message.done != 1 else ''}"
             if message.errors:
                 note += f"; {message.errors:,} ended unknown because of errors"
+            if message.changes:
+                note += ":\n" + "\n".join(message.changes)
             app.notify(note, severity="warning" if message.errors else "information")
             app.set_worker_state(self._worker_text)
             return

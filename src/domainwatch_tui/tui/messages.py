@@ -36,16 +36,19 @@ class DomainsTouched(Message):
 
 
 class CheckProgress(Message):
-    """A manual check: `done` of `total` domains, errors so far; `finished` at the end."""
+    """A manual check: `done` of `total` domains, errors so far; `finished` at the end, with
+    the phase changes it found."""
 
     def __init__(self, done: int, total: int, errors: int, *, finished: bool = False,
-                 failure: str | None = None) -> None:
+                 failure: str | None = None, changes: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.done = done
         self.total = total
         self.errors = errors
         self.finished = finished
         self.failure = failure
+        #: "name: old → new" for each domain whose phase changed (the first few)
+        self.changes = changes
 
 
 class WorkerUpdate(Message):

@@ -82,4 +82,4 @@ def risk_text(value: float | None) -> Text:
     if value is None:
         return Text("—", style="dim")
     style = "bold red" if value >= 50 else "dark_orange" if value >= 10 else "" if value > 0 else "dim"
-    return Text(f"{value:,.1f}", style=style)
+    return Text(f"{value:,.0f}" if value >= 1000 else f"{value:,.1f}", style=style, justify="right")

@@ -67,6 +67,22 @@ def when(value: str | datetime | None, now: datetime) -> str:
     return humanize.naturaldelta(delta) + " ago"
 
 
+_SHORT_UNITS = ((" minutes", " min"), (" minute", " min"), (" seconds", " s"), (" hours", " h"),
+                (" hour", " h"))
+
+
+def when_short(value: str | datetime | None, now: datetime) -> str:
+    """`when` for narrow table cells: the largest unit only, short units ("in 1 year",
+    "2 h ago", "12 days ago", "in 3 days")."""
+    text = when(value, now)
+    if ", " in text:  # "in 1 year, 2 months" / "1 year, 2 months ago"
+        head, tail = text.split(", ", 1)
+        text = head + (" ago" if tail.endswith(" ago") else "")
+    for long, short in _SHORT_UNITS:
+        text = text.replace(long, short)
+    return text
+
+
 def day(value: str | datetime | None) -> str:
     """The calendar day (UTC) of a stored time, or "—"."""
     at = from_iso(value) if isinstance(value, str) or value is None else ensure_utc(value)

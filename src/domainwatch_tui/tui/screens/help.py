@@ -49,7 +49,7 @@ class HelpScreen(Screen):
         table.add_column("Where", style="dim")
         table.add_column("Id", style="dim")
         for bid, spec in KEYS.items():
-            words = Text(spec.description)
+            words = Text(spec.explanation)
             if self.app.read_only and spec.action.split("(")[0] in MUTATING:
                 words.append("  (read-only: disabled)", style="dim")
             table.add_row(key_label(bid, section), words, spec.where, bid)

@@ -15,7 +15,7 @@ from domainwatch_tui.tui import text as t
 from domainwatch_tui.tui.bindings import bindings
 from domainwatch_tui.tui.messages import CountsLoaded, RowsChanged
 from domainwatch_tui.tui.screens.actions import DomainActions
-from domainwatch_tui.tui.style import ALL, GROUP_ORDER, REVIEW, group_label
+from domainwatch_tui.tui.style import ALL, GROUP_ORDER, group_label
 from domainwatch_tui.tui.widgets.domain_table import DomainTable, View
 from domainwatch_tui.tui.widgets.groups import GroupList
 from domainwatch_tui.tui.widgets.summary import SummaryBar
@@ -87,6 +87,10 @@ class MainScreen(DomainActions):
         groups = self.query_one(GroupList)
         groups.set_counts(message.counts, message.totals.get("domains", 0))
         self.query_one(SummaryBar).set_totals(message.totals)
+        view = self.table.view
+        if view is not None and not view.searching:
+            self.table.set_total(message.counts.get(view.group, 0) if view.group != ALL
+                                 else message.totals.get("domains"))
         if message.first and not self._ready:
             self._ready = True
             first = next((g for g in GROUP_ORDER if message.counts.get(g)), ALL)
@@ -195,12 +199,20 @@ class MainScreen(DomainActions):
                             style="dim")
         else:
             line.append(group_label(self.group or ALL), style="bold")
-            if self.group == REVIEW:
-                line.append(" (domains with pending proposals)", style="dim")
         if message.total:
             line.append(f"   row {message.position + 1:,} of {message.total:,}")
         elif message.total == 0:
             line.append("   nothing here", style="dim")
+        row = message.row
+        if row is not None:  # what the narrower columns may hide: last check and registrar
+            now = self.app.clock()
+            line.append("   checked ", style="dim")
+            line.append(t.when(row.checked_at, now) if row.checked_at else "never")
+            if row.error:
+                line.append(" ⚠ error", style="bold red")
+            if row.registrar:
+                line.append(" · ", style="dim")
+                line.append_text(t.safe(row.registrar, limit=40))
         self.query_one("#position", Static).update(line)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

@@ -100,7 +100,16 @@ class DecisionModal(ModalScreen[DecisionRequest | None]):
             out.append_text(t.safe(p.blocked))
             return out
         n = len(p.changes)
-        out.append(f"{n:,} address{'es' if n != 1 else ''} will change", style="bold")
+        moved = sum(1 for c in p.changes if c.before != c.after)
+        plural = "es" if n != 1 else ""
+        if moved == n:
+            out.append(f"{n:,} address{plural} will change", style="bold")
+        elif moved == 0:
+            kept = p.changes[0].after if p.changes else "as they are"
+            verb = "stays" if n == 1 else "stay"
+            out.append(f"{n:,} address{plural} {verb} {kept} (no change)", style="bold")
+        else:
+            out.append(f"{moved:,} of {n:,} addresses will change", style="bold")
         if p.proposal_ids:
             out.append(f"; {len(p.proposal_ids):,} proposal{'s' if len(p.proposal_ids) != 1 else ''} "
                        f"closed as {p.proposal_status or 'decided'}")
@@ -110,11 +119,20 @@ class DecisionModal(ModalScreen[DecisionRequest | None]):
             out.append_text(t.safe(c.address))
             out.append("  (")
             out.append_text(t.safe(c.username))
-            out.append(f")  {c.before} → ")
-            out.append(c.after, style="bold red" if c.after == "unverified" else "bold green")
+            out.append(")  ")
+            if c.before == c.after:
+                out.append(f"stays {c.after}", style="dim")
+            else:
+                out.append(f"{c.before} → ")
+                out.append(c.after, style="bold red" if c.after == "unverified" else "bold green")
             out.append("\n")
         if n > LISTED:
             out.append(f"  … and {n - LISTED:,} more\n", style="dim")
+        if p.action == "override" and p.override_phase is not None:
+            out.append("• ", style="yellow")
+            out.append("The override holds until its until date (if given), until the domain reaches a "
+                       f"phase more severe than {p.override_phase.value}, or until the same owner "
+                       "renews it.\n")
         for note in p.notes:
             out.append("• ", style="yellow")
             out.append_text(t.safe(note))

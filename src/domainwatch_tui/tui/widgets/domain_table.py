@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
@@ -27,17 +27,19 @@ from domainwatch_tui.tui.style import decision_text, phase_text, risk_text
 
 Direction = Literal["first", "next", "prev"]
 
-#: (column key, label, width)
+#: (column key, label, width), most important first: at 120 columns the table shows everything
+#: up to the decision; the rest scrolls (→) and the current row's registrar and last check are
+#: also on the line under the table.
 COLUMNS: tuple[tuple[str, str, int], ...] = (
-    ("domain", "Domain", 26),
-    ("phase", "Phase", 15),
-    ("expiry", "Expiry", 13),
-    ("registrar", "Registrar", 18),
-    ("accounts", "Accts", 6),
-    ("verified", "Verif.", 6),
+    ("domain", "Domain", 21),
+    ("phase", "Phase", 16),
     ("risk", "Risk", 7),
-    ("decision", "Decision", 12),
+    ("accounts", "Accts", 5),
+    ("verified", "Verif", 5),
+    ("expiry", "Expiry", 13),
+    ("decision", "Decision", 9),
     ("checked", "Checked", 13),
+    ("registrar", "Registrar", 22),
 )
 
 
@@ -54,24 +56,43 @@ class View:
         return self.keys is not None
 
 
+#: `domains.decision_state` values of a domain with a pending proposal (the review queue).
+REVIEW_STATES = frozenset({"pending", "re-verify proposed"})
+
+
+#: Columns whose values (and headers) are right-aligned.
+NUMERIC = frozenset({"risk", "accounts", "verified"})
+
+
 def row_cells(row: DomainListRow, now: datetime) -> list[Text]:
     """The cells of one domain, in `COLUMNS` order (outside text through `text.safe`)."""
-    checked = Text("never", style="dim") if not row.checked_at else Text(t.when(row.checked_at, now))
+    checked = Text("never", style="dim") if not row.checked_at else Text(t.when_short(row.checked_at, now))
     if row.error:
         checked = Text.assemble(("⚠ ", "bold red"), checked)
-    expiry = Text(t.when(row.expires_at, now), style="dim" if not row.expires_at else "")
+    expiry = Text(t.when_short(row.expires_at, now), style="dim" if not row.expires_at else "")
     right = {"justify": "right"}
-    return [
-        t.safe(row.name, limit=40),
-        phase_text(row.phase),
-        expiry,
-        t.safe(row.registrar, limit=30),
-        Text(f"{row.accounts:,}", **right),
-        Text(f"{row.verified:,}", **right),
-        risk_text(row.risk),
-        decision_text(row.decision_state),
-        checked,
-    ]
+    cells = {
+        "domain": t.safe(row.name, limit=40),
+        "phase": phase_text(row.phase),
+        "expiry": expiry,
+        "registrar": t.safe(row.registrar, limit=30),
+        "accounts": Text(f"{row.accounts:,}", **right),
+        "verified": Text(f"{row.verified:,}", **right),
+        "risk": risk_text(row.risk),
+        "decision": decision_text(row.decision_state),
+        "checked": checked,
+    }
+    return [cells[key] for key, _label, _width in COLUMNS]
+
+
+def belongs(row: DomainListRow, view: View) -> bool:
+    """Whether `row` is (still) part of `view`: its phase is the group's, or it has a pending
+    proposal for the review queue. A search keeps its rows (it matched on text, not phase)."""
+    if view.searching or view.group == "all":
+        return True
+    if view.group == "review":
+        return row.decision_state in REVIEW_STATES
+    return row.phase == view.group
 
 
 class DomainTable(DataTable):
@@ -126,7 +147,8 @@ class DomainTable(DataTable):
 
     def on_mount(self) -> None:
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            justify = "right" if key in NUMERIC else "left"
+            self.add_column(Text(label, justify=justify), key=key, width=width)
 
     # -- what to show ----------------------------------------------------------------------------
     def show(self, view: View) -> None:
@@ -244,21 +266,76 @@ class DomainTable(DataTable):
             self.add_row(*row_cells(row, now), key=row.name)
 
     # -- in-place updates -----------------------------------------------------------------------
+    #: More rows than this leaving at once: rebuild the window instead of removing one by one.
+    REBUILD_OVER = 25
+
     def apply_rows(self, rows: list[DomainListRow]) -> int:
-        """Update the mounted rows among `rows` in place; returns how many were on screen."""
+        """Bring fresh `rows` onto the table: rows still in the view are updated in place, rows
+        that left it (a check moved the domain to another phase, a decision closed its
+        proposals) are removed, and rows that joined it appear in rank order when they fall
+        inside the mounted window. The cursor stays on its domain. Returns how many rows of the
+        table changed."""
+        view = self.view
+        if view is None:
+            return 0
         now = self._clock()
+        current = self.current.name if self.current is not None else None
+        cursor = self.cursor_row
+        gone: set[str] = set()
+        joined: list[DomainListRow] = []
         n = 0
         for row in rows:
             i = self._index.get(row.name)
             if i is None:
+                if belongs(row, view) and self._inside_window(row.key):
+                    joined.append(row)
+                continue
+            if not belongs(row, view):
+                gone.add(row.name)
                 continue
             self.window[i] = row
             for (key, _label, _w), cell in zip(COLUMNS, row_cells(row, now), strict=True):
                 self.update_cell(row.name, key, cell)
             n += 1
+        if gone or joined:
+            n += len(gone) + len(joined)
+            self._move_rows(gone, joined, current, cursor)
         if n:
             self._announce()
         return n
+
+    def _inside_window(self, key: tuple[float, str]) -> bool:
+        """Whether a row of this rank belongs between the first and the last mounted row."""
+        if not self.window:
+            return self.at_end and self.window_start == 0
+        rank = (-key[0], key[1])
+        first, last = self.window[0].key, self.window[-1].key
+        after_first = self.window_start == 0 or rank >= (-first[0], first[1])
+        before_last = self.at_end or rank <= (-last[0], last[1])
+        return after_first and before_last
+
+    def _move_rows(self, gone: set[str], joined: list[DomainListRow], current: str | None,
+                   cursor: int) -> None:
+        keep = [r for r in self.window if r.name not in gone]
+        if joined or len(gone) > self.REBUILD_OVER:
+            rows = sorted(keep + joined, key=lambda r: (-r.risk, r.name))
+            names = [r.name for r in rows]
+            target = names.index(current) if current in names else min(cursor, max(0, len(rows) - 1))
+            self._rebuild(rows, cursor=target)
+            return
+        for name in gone:
+            self.remove_row(name)
+        self.window = keep
+        self._index = {r.name: i for i, r in enumerate(keep)}
+        if keep:
+            target = self._index.get(current or "", min(cursor, len(keep) - 1))
+            self.move_cursor(row=target, animate=False)
+
+    def set_total(self, total: int | None) -> None:
+        """A fresh count of the view's rows (the group counts were re-read)."""
+        if self.view is not None and total != self.view.total:
+            self.view = replace(self.view, total=total)
+            self._announce()
 
     def mounted_names(self) -> list[str]:
         return [r.name for r in self.window]

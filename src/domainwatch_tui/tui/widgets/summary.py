@@ -9,6 +9,9 @@ from textual.widgets import ProgressBar, Static
 
 from domainwatch_tui.tui import text as t
 
+#: Below this many columns the totals are shortened (the worker's state needs the room).
+NARROW = 100
+
 
 class SummaryBar(Horizontal):
     """Top of the main screen: totals on the left, the worker on the right."""
@@ -17,6 +20,7 @@ class SummaryBar(Horizontal):
         super().__init__(**kwargs)
         self.operator = operator
         self.read_only = read_only
+        self.totals: dict[str, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…", style="dim"), id="totals")
@@ -25,19 +29,30 @@ class SummaryBar(Horizontal):
 
     def on_mount(self) -> None:
         self.query_one("#worker-progress", ProgressBar).display = False
-        self.set_worker(Text("read-only: no worker" if self.read_only else "worker: off", style="dim"))
+        state = getattr(self.app, "worker_state", None)
+        if self.read_only or not isinstance(state, Text):
+            state = Text("read-only: no worker" if self.read_only else "worker: off", style="dim")
+        self.set_worker(state)
 
     def set_totals(self, totals: dict[str, int]) -> None:
-        line = Text.assemble(
-            (t.compact(totals.get("accounts")), "bold"), " accounts · ",
-            (t.compact(totals.get("emails")), "bold"), " addresses · ",
+        self.totals = totals
+        narrow = self.app.size.width < NARROW
+        line = Text.assemble((t.compact(totals.get("accounts")), "bold"), " accounts · ")
+        if not narrow:
+            line.append_text(Text.assemble((t.compact(totals.get("emails")), "bold"), " addresses · "))
+        line.append_text(Text.assemble(
             (t.compact(totals.get("domains")), "bold"), " domains · ",
-            (f"{totals.get('proposals_pending', 0):,}", "bold cyan"), " to review · ",
-            t.safe(self.operator, "italic"),
-        )
+            (f"{totals.get('proposals_pending', 0):,}", "bold cyan"), " to review"))
+        if not narrow:
+            line.append(" · ")
+            line.append_text(t.safe(self.operator, "italic", limit=24))
         if self.read_only:
             line.append("  READ-ONLY", style="bold reverse yellow")
         self.query_one("#totals", Static).update(line)
+
+    def on_resize(self) -> None:
+        if self.totals is not None:
+            self.set_totals(self.totals)
 
     def set_worker(self, state: Text, *, done: int | None = None, total: int | None = None) -> None:
         """The worker's state; with `total`, a progress bar shows done/total."""
