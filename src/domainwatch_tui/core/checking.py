@@ -65,12 +65,12 @@ def record_observation(store: Store, obs: Observation, *, now: datetime, policy:
     """
     ev = obs.evidence
     with store.transaction():
-        prior = store.prior(ev.domain)
-        streak, known_expiry, last_good = store.check_state(ev.domain)
+        prior, streak, known_expiry = store.check_context(ev.domain)
         result = with_signal_reasons(classify_evidence(ev, now, prior, policy), ev)  # phase unchanged
         errored = result.phase is Phase.UNKNOWN and ev.error is not None
         streak = streak + 1 if errored else 0
-        if errored and last_good:
+        last_good = store.last_good_phase(ev.domain) if errored else None
+        if last_good:
             result = Classification(result.phase, (*result.reasons, f"last trustworthy answer: {last_good}"),
                                     result.release_at)
         expiry = ev.expires_at or ev.registrar_expires_at
@@ -104,8 +104,9 @@ async def check_domains(store: Store, checker: Checker, domains: Sequence[str], 
     each host's own limits) and record each result as it arrives. Results in input order.
 
     Results that arrive together are recorded in one write transaction (each still with its
-    own `record_observation`), which keeps the store from being the bottleneck; `on_result` is
-    called after their commit, in the event loop's thread.
+    own `record_observation`, the risk refresh done once for them all: `Store.deferred_risk`),
+    which keeps the store from being the bottleneck; `on_result` is called after their commit,
+    in the event loop's thread.
     """
     results: list[CheckOutcome | None] = [None] * len(domains)
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -124,7 +125,7 @@ async def check_domains(store: Store, checker: Checker, domains: Sequence[str], 
             return
         done: list[tuple[int, CheckOutcome]] = []
         try:
-            with store.transaction():
+            with store.transaction(), store.deferred_risk():  # one risk refresh for the batch
                 for i, obs in batch:
                     done.append((i, record_observation(store, obs, now=clock(), policy=policy,
                                                        schedule=schedule)))

@@ -9,6 +9,7 @@ handle, nameservers) is kept: an error never wipes what was known.
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import zlib
@@ -56,8 +57,30 @@ class CheckRecord:
     evidence_known: bool  # False: keep the domain's last known evidence
 
 
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: `to_iso` remembered: a batch of checks shares its check time, and registries their dates.
+_iso = functools.lru_cache(maxsize=4096)(to_iso)
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _encode(value)
+
+
+def _domain_update_sql(evidence_known: bool, changed: bool) -> str:
+    """The UPDATE of a domain after a check (four shapes: evidence kept or not, phase changed)."""
+    columns = ["phase", "reasons", "checked_at", "next_check_at", "backend", "error", "error_streak",
+               "last_check_id"]
+    if evidence_known:
+        columns += list(EVIDENCE_COLUMNS)
+    if changed:
+        columns.append("phase_since")
+    return f"UPDATE domains SET {', '.join(f'{k} = :{k}' for k in columns)} WHERE name = :name"
+
+
+_DOMAIN_UPDATE = {(known, changed): _domain_update_sql(known, changed)
+                  for known in (False, True) for changed in (False, True)}
+_PRIOR_COLUMNS = ("SELECT phase, registered_at, handle, registrar_iana_id, registrar, first_seen_at, "
+                  "error_streak, expires_at FROM domains WHERE name = ?")
 
 
 class CheckQueries(StoreBase):
@@ -70,9 +93,9 @@ class CheckQueries(StoreBase):
         When the domain row holds no registration date or handle (it was `available`), those of
         the latest trustworthy answer that had them are used, so a re-registration is seen.
         """
-        row = self.conn.execute(
-            "SELECT phase, registered_at, handle, registrar_iana_id, registrar, first_seen_at "
-            "FROM domains WHERE name = ?", (domain,)).fetchone()
+        return self._prior(domain, self.conn.execute(_PRIOR_COLUMNS, (domain,)).fetchone())
+
+    def _prior(self, domain: str, row: sqlite3.Row | None) -> Prior:
         verified = tuple(
             from_iso(r[0]) for r in self.conn.execute(
                 "SELECT verified_at FROM emails WHERE domain = ? AND verified = 1 "
@@ -99,12 +122,26 @@ class CheckQueries(StoreBase):
         """(error_streak, expires_at, last trustworthy phase) of a domain, for the check path."""
         row = self.conn.execute("SELECT error_streak, expires_at FROM domains WHERE name = ?",
                                 (domain,)).fetchone()
+        good = self.last_good_phase(domain)
+        if row is None:
+            return 0, None, good
+        return int(row[0] or 0), row[1], good
+
+    def check_context(self, domain: str) -> tuple[Prior, int, str | None]:
+        """`prior(domain)` with the error streak and stored expiry of `check_state`, read together
+        (the last trustworthy phase, needed only after an error, is `last_good_phase`)."""
+        row = self.conn.execute(_PRIOR_COLUMNS, (domain,)).fetchone()
+        prior = self._prior(domain, row)
+        if row is None:
+            return prior, 0, None
+        return prior, int(row["error_streak"] or 0), row["expires_at"]
+
+    def last_good_phase(self, domain: str) -> str | None:
+        """The phase of the domain's latest check that had a trustworthy answer, or None."""
         good = self.conn.execute(
             "SELECT phase FROM checks WHERE domain = ? AND error IS NULL AND phase != 'unknown' "
             "ORDER BY id DESC LIMIT 1", (domain,)).fetchone()
-        if row is None:
-            return 0, None, good[0] if good else None
-        return int(row[0] or 0), row[1], good[0] if good else None
+        return good[0] if good else None
 
     # -- recording ------------------------------------------------------------------------------
     def record_check(self, rec: CheckRecord) -> int:
@@ -113,37 +150,37 @@ class CheckQueries(StoreBase):
         Call inside `transaction()`; the domain row is created when missing.
         """
         c = self.conn
-        at = to_iso(rec.checked_at)
+        at = _iso(rec.checked_at)
         c.execute("INSERT INTO domains(name, unicode, first_seen_at, phase_since) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT(name) DO NOTHING", (rec.domain, rec.domain, at, at))
         raw = zlib.compress(rec.raw, 6) if rec.raw else None
+        reasons, statuses = _dumps(rec.reasons), _dumps(rec.statuses)
+        registered, expires = _iso(rec.registered_at), _iso(rec.expires_at)
         cur = c.execute(
             "INSERT INTO checks(domain, checked_at, backend, server, http_status, duration_ms, error, "
             "previous_phase, phase, reasons, statuses, registered_at, expires_at, handle, registrar, "
             "registrar_iana_id, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (rec.domain, at, rec.backend, rec.server, rec.http_status, rec.duration_ms, rec.error,
-             rec.previous_phase, rec.phase, _dumps(rec.reasons), _dumps(rec.statuses),
-             to_iso(rec.registered_at), to_iso(rec.expires_at), rec.handle, rec.registrar,
-             rec.registrar_iana_id, raw))
+             rec.previous_phase, rec.phase, reasons, statuses, registered, expires, rec.handle,
+             rec.registrar, rec.registrar_iana_id, raw))
         check_id = int(cur.lastrowid or 0)
         values: dict[str, Any] = {
-            "phase": rec.phase, "reasons": _dumps(rec.reasons), "checked_at": at,
-            "next_check_at": to_iso(rec.next_check_at), "backend": rec.backend, "error": rec.error,
+            "name": rec.domain, "phase": rec.phase, "reasons": reasons, "checked_at": at,
+            "next_check_at": _iso(rec.next_check_at), "backend": rec.backend, "error": rec.error,
             "error_streak": rec.error_streak, "last_check_id": check_id,
         }
         if rec.evidence_known:
             values.update({
-                "statuses": _dumps(rec.statuses), "registered_at": to_iso(rec.registered_at),
-                "expires_at": to_iso(rec.expires_at), "last_changed_at": to_iso(rec.last_changed_at),
-                "registrar": rec.registrar, "registrar_iana_id": rec.registrar_iana_id,
-                "handle": rec.handle, "nameservers": _dumps(rec.nameservers),
-                "signals": _dumps(rec.signals), "release_at": to_iso(rec.release_at),
+                "statuses": statuses, "registered_at": registered, "expires_at": expires,
+                "last_changed_at": _iso(rec.last_changed_at), "registrar": rec.registrar,
+                "registrar_iana_id": rec.registrar_iana_id, "handle": rec.handle,
+                "nameservers": _dumps(rec.nameservers), "signals": _dumps(rec.signals),
+                "release_at": _iso(rec.release_at),
             })
         changed = rec.phase != rec.previous_phase
         if changed:
             values["phase_since"] = at
-        columns = ", ".join(f"{k} = :{k}" for k in values)
-        c.execute(f"UPDATE domains SET {columns} WHERE name = :name", {**values, "name": rec.domain})
+        c.execute(_DOMAIN_UPDATE[(rec.evidence_known, changed)], values)
         if changed:
             c.execute("INSERT INTO phase_changes(domain, at, from_phase, to_phase, check_id) "
                       "VALUES (?, ?, ?, ?, ?)", (rec.domain, at, rec.previous_phase, rec.phase, check_id))

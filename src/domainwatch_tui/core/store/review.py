@@ -46,6 +46,8 @@ UPDATE domains SET decision_state = (
     ELSE NULL END)
 WHERE name IN (SELECT value FROM json_each(?))
 """
+_DECISION_STATE_ONE = _DECISION_STATE.replace("WHERE name IN (SELECT value FROM json_each(?))",
+                                              "WHERE name = ?")
 
 
 def _ids(values: Iterable[int]) -> str:
@@ -277,7 +279,11 @@ class ReviewQueries(RiskQueries):  # RiskQueries: store/risk.py
     def refresh_decision_state(self, domains: Iterable[str]) -> None:
         """Recompute `domains.decision_state` ('pending', 're-verify proposed', 'overridden until
         DATE', 'confirmed' or NULL) of `domains`."""
-        self.conn.execute(_DECISION_STATE, (json.dumps(list(domains)),))
+        names = list(domains)
+        if len(names) == 1:  # the common case (after each check): a plain key look-up
+            self.conn.execute(_DECISION_STATE_ONE, (names[0],))
+        else:
+            self.conn.execute(_DECISION_STATE, (json.dumps(names),))
 
     def domain_phase_row(self, domain: str) -> sqlite3.Row | None:
         """What a decision needs of a domain: phase, last check, registration."""

@@ -7,9 +7,11 @@ full refresh after a million-row import is a handful of table scans, not a Pytho
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 
 from domainwatch_tui.core.model import Phase, RiskWeights
 from domainwatch_tui.core.store.base import StoreBase
@@ -74,11 +76,13 @@ def _pair_sql() -> str:
 
 
 _PAIR_SQL = _pair_sql()
+_PHASE_KEYS = tuple((f"w{i}", phase) for i, phase in enumerate(Phase))
 
 
 def _pair_expr(w: RiskWeights) -> tuple[str, dict[str, float]]:
     """The SQL of pair(A, D) and its parameters (the weights)."""
-    params: dict[str, float] = {f"w{i}": w.weight(phase) for i, phase in enumerate(Phase)}
+    weights = w.phase_weights  # what RiskWeights.weight reads, without its per-call Phase(...)
+    params: dict[str, float] = {key: float(weights.get(phase, 0.0)) for key, phase in _PHASE_KEYS}
     params.update(no2fa=float(w.no_2fa), only=float(w.only_verified), pk=float(w.packages),
                   dl=float(w.downloads))
     return _PAIR_SQL, params
@@ -96,6 +100,30 @@ _INPUT_COLUMNS = """
 class RiskQueries(StoreBase):
     """SQL for the risk score: refresh (whole store or some domains) and the breakdown inputs."""
 
+    #: While `deferred_risk()` is active: (thread id, {id(weights): (weights, {domain: None})}).
+    _risk_deferred: tuple[int, dict[int, tuple[RiskWeights, dict[str, None]]]] | None = None
+
+    @contextlib.contextmanager
+    def deferred_risk(self) -> Iterator[None]:
+        """Batch the refreshes that follow checks: inside, `refresh_risk(domains, expand=False)`
+        (from this thread) only notes the domains, and on a clean exit they are all refreshed
+        at once, in the caller's transaction when it holds one (use it inside the transaction).
+        The result is the same as refreshing after each check: the risk of a domain and of its
+        accounts is a function of the stored state, recomputed from scratch for that scope.
+        A nested use joins the outer one; on an exception nothing is refreshed.
+        """
+        if self._risk_deferred is not None and self._risk_deferred[0] == threading.get_ident():
+            yield
+            return
+        pending: dict[int, tuple[RiskWeights, dict[str, None]]] = {}
+        self._risk_deferred = (threading.get_ident(), pending)
+        try:
+            yield
+        finally:
+            self._risk_deferred = None
+        for weights, names in pending.values():
+            self.refresh_risk(list(names), weights=weights, expand=False)
+
     def refresh_risk(self, domains: Iterable[str] | None = None, *,
                      weights: RiskWeights | None = None, expand: bool = True) -> int:
         """Recompute `domains.risk` and `accounts.risk`; all of them when `domains` is None.
@@ -107,6 +135,13 @@ class RiskQueries(StoreBase):
         addresses did (a decision, an import). Returns how many domains were rescored.
         """
         w = weights or RiskWeights()
+        deferred = self._risk_deferred
+        if domains is not None and not expand and deferred is not None \
+                and deferred[0] == threading.get_ident():
+            names = list(domains)
+            deferred[1].setdefault(id(w) if weights is not None else 0, (w, {}))[1].update(
+                dict.fromkeys(names))
+            return len(names)
         expr, params = _pair_expr(w)
         if domains is not None and not expand:
             names = list(dict.fromkeys(domains))
