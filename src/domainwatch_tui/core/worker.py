@@ -13,6 +13,10 @@ The worker is asyncio code with no UI: `domainwatch worker` runs it headless; th
 runs it in a thread or task. `pause`, `resume` and `stop` may be called from any thread;
 `on_progress` is called on the worker's thread with an immutable `WorkerProgress`.
 Settings, lease helpers and the batch writer live in `worker_support`.
+
+Beside the checks, while it holds the lease, the worker ends expired overrides on time (about
+once a minute) and, given a `notifier` (a `WebhookSender`), delivers the outbox every few seconds
+in a task of its own; see `worker_chores`.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.store.lease import LeaseInfo
 from domainwatch_tui.core.timefmt import Clock
+from domainwatch_tui.core.worker_chores import LapseChore, NotifierArg, NotifierLoop
+from domainwatch_tui.core.worker_control import WorkerControl
 from domainwatch_tui.core.worker_progress import RateMeter, WorkerProgress, WorkerState, clean
 from domainwatch_tui.core.worker_support import (
     PassState,
@@ -47,12 +53,15 @@ from domainwatch_tui.core.worker_support import (
 )
 
 
-class Worker:
+class Worker(WorkerControl):
     """Checks due domains within limits, reporting progress; pause, resume, stop from any thread.
 
     `store` is a `Store` used only from the worker's thread, or a path the worker opens (and
     closes) itself. `checker` is a `Checker`, or a factory called inside `run` (so that its
     HTTP client belongs to the worker's event loop); the worker closes what it created.
+    `notifier` likewise: anything with an async `run_once()`, or a factory of one. `on_log`
+    receives one-line notices of the chores (lapsed overrides, webhook deliveries and failures);
+    `on_lapsed` the domains whose override just lapsed. Both are called on the worker's thread.
     """
 
     def __init__(
@@ -69,6 +78,9 @@ class Worker:
         record: Recorder | None = None,
         holder: str | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        notifier: NotifierArg = None,
+        on_log: Callable[[str], None] | None = None,
+        on_lapsed: Callable[[list[str]], None] | None = None,
     ):
         self._store_arg = store
         self._checker_arg = checker
@@ -103,36 +115,15 @@ class Worker:
         self._tasks: dict[asyncio.Task[Observation], str] = {}
         self._rate = RateMeter()
         self._last_progress = 0.0
+        self._holding = False
+        self._lapse = LapseChore(clock=clock, monotonic=monotonic, policy=policy,
+                                 interval=self.settings.lapse_seconds, log=on_log, on_lapsed=on_lapsed)
+        self._notify = NotifierLoop(notifier, interval=self.settings.notify_seconds, log=on_log,
+                                    active=self._delivering)
 
-    # -- control (any thread) -------------------------------------------------------------------
-    def pause(self) -> None:
-        """Start no new checks; in-flight ones finish and are written."""
-        self._paused = True
-        self._poke()
-
-    def resume(self) -> None:
-        self._paused = False
-        self._poke()
-
-    def stop(self, *, abandon: bool = False) -> None:
-        """Finish in-flight checks (at most `stop_grace_seconds`; none with `abandon`), then return."""
-        self._stopping = True
-        self._abandon = self._abandon or abandon
-        self._poke()
-
-    @property
-    def paused(self) -> bool:
-        return self._paused
-
-    def _poke(self) -> None:
-        loop, wake = self._loop, self._wake
-        if loop is None or wake is None:
-            return
-        if threading.get_ident() == self._thread:
-            wake.set()
-        else:
-            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to wake
-                loop.call_soon_threadsafe(wake.set)
+    def _delivering(self) -> bool:
+        """Whether the notifier may deliver now: only the lease holder does, and not once stopping."""
+        return self._holding and not self._lease_lost and not self._stopping
 
     # -- the run ----------------------------------------------------------------------------------
     async def run(self, *, once: bool = False) -> WorkerProgress:
@@ -150,6 +141,9 @@ class Worker:
         checker: Checker = self._checker_arg() if own_checker else self._checker_arg  # type: ignore[operator,assignment]
         heartbeat: asyncio.Task[None] | None = None
         final_state = WorkerState.STOPPED
+        self._lapse.interval = self.settings.lapse_seconds
+        self._notify.interval = self.settings.notify_seconds
+        self._notify.start()
         try:
             while not self._stopping:
                 try:
@@ -159,6 +153,7 @@ class Worker:
                         break
                     if heartbeat is None or heartbeat.done():
                         heartbeat = asyncio.create_task(self._heartbeat(store))
+                    await self._lapse.run(store)
                     drained = await self._drain(store, checker)
                     if self._stopping or (once and drained):
                         break
@@ -179,8 +174,12 @@ class Worker:
             if not self._lease_lost:
                 with contextlib.suppress(sqlite3.Error):
                     await self._flush(store, threaded=False)
+                if once and self._holding and not self._stopping:
+                    await self._notify.pass_once()  # what this run decided or found goes out now
                 with contextlib.suppress(sqlite3.Error):
                     store.release_lease(self.holder)
+            self._holding = False
+            await self._notify.close(grace=self.settings.stop_grace_seconds)
             if own_checker:
                 with contextlib.suppress(Exception):
                     await checker.aclose()
@@ -200,7 +199,9 @@ class Worker:
             if lease.holder == self.holder:
                 self._other = None
                 self._lease_lost = False
+                self._holding = True
                 return True
+            self._holding = False
             self._other = lease
             self._set_state(WorkerState.WAITING_FOR_LEASE, force=True)
             if once:
@@ -227,7 +228,7 @@ class Worker:
             await self._sleep(self.settings.idle_poll_seconds)
             return
         self._next_due = store.next_due_at()
-        wait = self.settings.idle_poll_seconds
+        wait = min(self.settings.idle_poll_seconds, self._lapse.seconds_until_due())
         if self._next_due is not None:
             wait = min(wait, max((self._next_due - self.clock()).total_seconds(), 0.0))
         self._set_state(WorkerState.IDLE)
@@ -284,6 +285,8 @@ class Worker:
             self._set_state(WorkerState.PAUSED if self._paused else WorkerState.RUNNING)
             if self._flush_due():
                 await self._flush(store)
+            if self._lapse.due():
+                await self._lapse.run(store)
             self._emit()
             timeout = s.batch_seconds
             if self._stop_at is not None:
@@ -379,6 +382,7 @@ class Worker:
                 self.last_error = clean(f"{outcome.domain}: {outcome.observation.evidence.error}")
             if outcome.changed:
                 p.changes += 1
+                self._notify.poke()  # maybe a phase entry to announce
             if self.on_outcome is not None:
                 self.on_outcome(outcome)
         p.total = max(p.total, p.done)
@@ -402,40 +406,6 @@ class Worker:
         if tasks:
             await asyncio.gather(*tasks, return_exceptions=True)
         self._tasks.clear()
-
-    # -- progress -------------------------------------------------------------------------------
-    def _set_state(self, state: WorkerState, *, force: bool = False) -> None:
-        if state != self.state or force:
-            changed = state != self.state
-            self.state = state
-            if changed or force:
-                self._emit(force=True)
-
-    def _emit(self, *, force: bool = False) -> None:
-        if self.on_progress is None:
-            return
-        at = self.monotonic()
-        if not force and at - self._last_progress < self.settings.progress_seconds:
-            return
-        self._last_progress = at
-        self.on_progress(self.snapshot())
-
-    def snapshot(self) -> WorkerProgress:
-        """The worker's state now (cheap; safe to call from the worker's thread)."""
-        p = self._pass
-        rate = self._rate.rate(self.monotonic())
-        left = max(p.total - p.done, 0)
-        other = self._other if self.state is WorkerState.WAITING_FOR_LEASE else None
-        return WorkerProgress(
-            state=self.state, done=p.done, total=p.total, rate=rate, errors=p.errors,
-            eta_seconds=(left / rate) if rate > 0 else (0.0 if left == 0 and p.total else None),
-            in_flight=len(self._tasks), phase_changes=p.changes,
-            checked_total=self.checked_total, errors_total=self.errors_total,
-            lease_holder=other.holder if other else None,
-            lease_heartbeat_at=other.heartbeat_at if other else None,
-            next_due_at=self._next_due if self.state is WorkerState.IDLE else None,
-            last_error=self.last_error, holder=self.holder,
-        )
 
 
 __all__ = ["Worker", "WorkerSettings", "holder_is_dead", "make_holder_id", "pid_alive"]

@@ -54,6 +54,8 @@ class WorkerProgress:
     next_due_at: datetime | None = None
     last_error: str | None = None
     holder: str = ""  # this worker's own id
+    webhook_error: str | None = None  # the last webhook delivery failure (None once one succeeds)
+    overrides_lapsed: int = 0  # overrides this worker ended because their `until` passed
 
 
 class RateMeter:

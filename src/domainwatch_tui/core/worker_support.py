@@ -40,6 +40,8 @@ class WorkerSettings:
     summary_seconds: float = 60.0
     stop_grace_seconds: float = 3.0
     progress_seconds: float = 0.25  # how often `on_progress` is called while running
+    lapse_seconds: float = 60.0  # expired overrides are ended at least this often
+    notify_seconds: float = 5.0  # the webhook outbox is delivered this often (and after changes)
 
 
 def make_holder_id() -> str:
