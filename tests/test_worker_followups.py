@@ -17,9 +17,9 @@ from domainwatch_tui.core.model import PolicySettings
 from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.worker import Worker, WorkerSettings
-from domainwatch_tui.core.worker_chores import LapseChore
+from domainwatch_tui.core.worker_chores import LapseChore, webhook_notifier
 from review_support import NOW, Addr, observe, proposals, seed, state
-from worker_helpers import FakeChecker, FakeClock
+from worker_helpers import FakeChecker, FakeClock, LoopbackReceiver, available
 
 D = "lapse.com"
 FAST = dict(heartbeat_seconds=0.05, batch_seconds=0.01, idle_poll_seconds=0.05, stop_grace_seconds=0.5,
@@ -43,6 +43,11 @@ def review_store(tmp_path):
     observe(store, D, "redemption")
     yield path, store
     store.close()
+
+
+def add_domain_with_account(store: Store, name: str) -> None:
+    """An unchecked domain (due now) with one verified address on it."""
+    seed(store, [Addr(f"acct-{name}", f"someone@{name}")])
 
 
 def make_worker(path, clock, checker, **kw) -> Worker:
@@ -106,3 +111,95 @@ def test_lapse_runs_at_most_once_a_minute_of_real_or_worker_time():
         assert chore.due()  # a minute of the worker's clock (the demo's runs fast)
     finally:
         store.close()
+
+
+# -- 2. webhook delivery by the worker ------------------------------------------------------------------
+SECRET = "worker-test-secret"
+
+
+def hook_values(url: str) -> dict:
+    return {"url": url, "secret": SECRET, "timeout_seconds": 2.0, "retries": 0}
+
+
+async def test_a_decision_made_while_the_worker_runs_is_delivered_signed(review_store):
+    path, store = review_store
+    clock = FakeClock(NOW + timedelta(minutes=1))
+    add_domain_with_account(store, "gone.com")
+    checker = FakeChecker(clock, {"gone.com": available})
+    with LoopbackReceiver(SECRET) as receiver:
+        worker = make_worker(path, clock, checker, notifier=webhook_notifier(hook_values(receiver.url), path,
+                                                                             clock, env={}))
+        run = asyncio.create_task(worker.run())
+        try:
+            # what is already queued, and the phase entry the worker's own check finds
+            await wait_for(lambda: {p["domain"] for _, _, p in receiver.got} >= {D, "gone.com"})
+            clock.advance(minutes=1)
+            result = decide(store, D, "confirm", operator="ann", reason="bounced (SEC-7)", now=clock())
+            await wait_for(lambda: any(e == "decision" for e, _, _ in receiver.got))
+        finally:
+            worker.stop()
+            await run
+    assert receiver.bad_signatures == 0  # the receiver verified every HMAC signature
+    events = [(e, p["domain"]) for e, _, p in receiver.got]
+    assert events[:2] == [("phase.entered", D), ("phase.entered", "gone.com")]
+    decision = next(p for e, _, p in receiver.got if e == "decision")
+    assert (decision["action"], decision["operator"]) == ("confirm", "ann")
+    assert decision["reason"] == "bounced (SEC-7)"
+    assert decision["decision_id"] in result.decision_ids
+    assert [i for _, i, _ in receiver.got] == sorted(i for _, i, _ in receiver.got)  # in order, once each
+    status = store.outbox_status()
+    assert (status.undelivered, status.delivered) == (0, len(receiver.got))
+
+
+async def test_a_failing_receiver_is_logged_keeps_the_row_and_never_blocks_checks(review_store):
+    path, store = review_store
+    clock = FakeClock(NOW + timedelta(minutes=1))
+    names = [f"d{i}.com" for i in range(5)]
+    for name in names:
+        add_domain_with_account(store, name)
+    checker = FakeChecker(clock)
+    notices: list[str] = []
+    with LoopbackReceiver(SECRET, fail=True) as receiver:
+        worker = make_worker(path, clock, checker, on_log=notices.append,
+                             notifier=webhook_notifier(hook_values(receiver.url), path, clock, env={}))
+        final = await worker.run(once=True)
+    assert sorted(checker.calls) == names and final.checked_total == 5  # checks went on
+    assert any("webhook: delivery failed" in n and "HTTP 503" in n for n in notices)
+    assert final.webhook_error and "HTTP 503" in final.webhook_error
+    status = store.outbox_status()
+    assert status.undelivered == 1 and status.failing == 1 and status.delivered == 0  # kept, retried later
+    assert "503" in (status.last_error or "")
+
+
+async def test_an_unusable_webhook_url_is_logged_and_checks_go_on(review_store):
+    path, store = review_store
+    clock = FakeClock(NOW + timedelta(minutes=1))
+    add_domain_with_account(store, "x.com")
+    notices: list[str] = []
+    checker = FakeChecker(clock)
+    notifier = webhook_notifier(hook_values("http://198.51.100.7/hook"), path, clock, env={})
+    final = await make_worker(path, clock, checker, notifier=notifier, on_log=notices.append).run(once=True)
+    assert checker.calls == ["x.com"] and final.checked_total == 1
+    assert any("webhook: delivery failed: cannot start" in n for n in notices)
+    assert store.outbox_status().undelivered == 1
+
+
+def test_headless_worker_once_delivers_the_outbox(dw_cli, monkeypatch):
+    store = Store(dw_cli.db)
+    try:
+        seed(store, [Addr("1", f"a@{D}")])
+        observe(store, D, "redemption")
+        decide(store, D, "confirm", operator="ann", reason="bounced", now=NOW)
+        store.execute("UPDATE domains SET next_check_at = '2999-01-01T00:00:00Z'")  # nothing to check
+    finally:
+        store.close()
+    with LoopbackReceiver(SECRET) as receiver:
+        monkeypatch.setenv("DOMAINWATCH_WEBHOOK_URL", receiver.url)
+        monkeypatch.setenv("DOMAINWATCH_WEBHOOK_SECRET", SECRET)
+        result = dw_cli("worker", "--once")
+    assert result.exit_code == 0, result.stderr
+    assert [e for e, _, _ in receiver.got] == ["phase.entered", "decision"] and receiver.bad_signatures == 0
+    assert "webhook: on" in result.stderr and "delivered 2 notifications" in result.stderr
+    assert receiver.url not in result.stderr  # a hook URL may carry a token: never logged
+    with Store(dw_cli.db) as check:
+        assert check.outbox_status().undelivered == 0

@@ -93,3 +93,54 @@ def next_check(store: Store, name: str) -> str | None:
 
 def iso(value: datetime) -> str:
     return to_iso(value) or ""
+
+
+class LoopbackReceiver:
+    """A webhook receiver on 127.0.0.1 in a thread: records what it got, checks the signature.
+
+    `fail` answers 503 to every POST; `.url`, `.got` [(event, delivery id, payload)],
+    `.bad_signatures`. Use as a context manager."""
+
+    def __init__(self, secret: str, *, fail: bool = False):
+        import http.server
+        import json
+        import threading
+
+        from domainwatch_tui.core.webhooks import SIGNATURE_HEADER, verify
+
+        self.got: list[tuple[str, int, dict]] = []
+        self.bad_signatures = 0
+        self.fail = fail
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if not verify(secret, body, self.headers.get(SIGNATURE_HEADER)):
+                    receiver.bad_signatures += 1
+                    status = 401
+                elif receiver.fail:
+                    status = 503
+                else:
+                    receiver.got.append((self.headers["X-Domainwatch-Event"],
+                                         int(self.headers["X-Domainwatch-Delivery"]), json.loads(body)))
+                    status = 204
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> LoopbackReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)

@@ -5,6 +5,11 @@ next check falls due. Logs to standard error: one line per worker state change, 
 phase change, and a summary every `[worker] summary_seconds`. SIGINT or SIGTERM: in-flight
 checks get `[worker] stop_grace_seconds` to finish, the rest are abandoned (they stay due), and
 the command exits 0; a second signal abandons at once.
+
+Beside the checks it ends overrides whose `--until` has passed (about once a minute) and, when
+`[webhook] url` is set, delivers the webhook outbox every few seconds (signed; a failure is
+logged here and the notification stays queued; `--once` makes one delivery pass at the end).
+It refuses a demo store: those are checked by `domainwatch demo` against its simulator only.
 """
 
 from __future__ import annotations
@@ -17,12 +22,14 @@ from pathlib import Path
 
 import click
 
-from domainwatch_tui.cli.backends import build_checker
+from domainwatch_tui.cli.backends import build_checker, webhook_sender
 from domainwatch_tui.cli.context import EXIT_OK, EXIT_PARTIAL, fail, get_ctx
 from domainwatch_tui.config import data_dir
+from domainwatch_tui.core.demo_marker import demo_refusal
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap, BootstrapError
 from domainwatch_tui.core.timefmt import system_clock, to_iso
 from domainwatch_tui.core.worker import Worker
+from domainwatch_tui.core.worker_chores import StoreNotifier
 from domainwatch_tui.core.worker_progress import ProgressLog, WorkerState
 
 
@@ -44,6 +51,9 @@ def worker_command(once: bool, bootstrap_file: Path | None) -> None:
     holds the store, 3 when some checks ended `unknown` because of errors.
     """
     app = get_ctx()
+    refusal = demo_refusal(app.db_path)
+    if refusal:  # synthetic domains must never go to real registries
+        fail(f"{app.db_path}: {refusal} (it checks them against its loopback RDAP simulator)")
     cfg = app.config
     rdap = cfg.rdap()
     try:
@@ -51,16 +61,22 @@ def worker_command(once: bool, bootstrap_file: Path | None) -> None:
     except BootstrapError as exc:
         raise click.UsageError(f"RDAP bootstrap: {exc}") from None
     store = app.open_store()
+    # the sender gets a connection of its own: the worker's may be inside a batch transaction
+    notify_store = app.open_store()
+    sender = webhook_sender(cfg, notify_store, system_clock)  # None without [webhook] url
     settings = cfg.worker()
     log = ProgressLog(_err, clock=system_clock, monotonic=time.monotonic,
                       summary_seconds=settings.summary_seconds)
     worker = Worker(
         store, lambda: build_checker(cfg, None, bootstrap, system_clock),  # [backends], signals
         clock=system_clock, policy=cfg.policy(), schedule=cfg.schedule(), settings=settings,
-        on_progress=log.progress, on_outcome=log.outcome,
+        on_progress=log.progress, on_outcome=log.outcome, on_log=log.line,
+        notifier=None if sender is None else (lambda: StoreNotifier(sender, notify_store)),
     )
+    hook = "on" if sender is not None else "off (no [webhook] url)"
     log.line(f"worker: starting as {worker.holder} on {app.db_path} "
-             f"(rdap: {rdap.requests_per_second:g} req/s and {rdap.concurrency} in flight per host)")
+             f"(rdap: {rdap.requests_per_second:g} req/s and {rdap.concurrency} in flight per host; "
+             f"webhook: {hook})")
     try:
         final = asyncio.run(_run(worker, log, once=once, grace=settings.stop_grace_seconds))
     except Exception as exc:  # the store or the event loop failed: say so, exit 1
