@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from domainwatch_tui.core.decisions import decide
+from domainwatch_tui.core.demo_marker import DEMO_REFUSAL, MARKER_SUFFIX, demo_refusal, marker_path
 from domainwatch_tui.core.model import PolicySettings
 from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
@@ -203,3 +204,65 @@ def test_headless_worker_once_delivers_the_outbox(dw_cli, monkeypatch):
     assert receiver.url not in result.stderr  # a hook URL may carry a token: never logged
     with Store(dw_cli.db) as check:
         assert check.outbox_status().undelivered == 0
+
+
+# -- 3. a demo store is never checked against real registries ----------------------------------------
+def test_the_marker_is_the_one_the_demo_writes():
+    from domainwatch_tui.demo import session
+
+    assert session.MARKER_SUFFIX == MARKER_SUFFIX
+
+
+def test_headless_worker_refuses_a_demo_store(dw_cli):
+    with Store(dw_cli.db) as store:
+        seed(store, [Addr("1", f"a@{D}")])  # due now: a worker would check it
+    marker_path(dw_cli.db).write_text("{}\n")
+    assert demo_refusal(dw_cli.db) == DEMO_REFUSAL and demo_refusal(dw_cli.db, started_by_demo=True) is None
+    for args in (["worker", "--once"], ["worker"]):
+        result = dw_cli(*args)
+        assert result.exit_code == 1
+        assert "this is a demo store: run `domainwatch demo`" in result.stderr
+    with Store(dw_cli.db) as store:
+        assert store.execute("SELECT count(*) FROM checks").fetchone()[0] == 0
+        assert store.domain_row(D)["phase"] == "unchecked"
+    marker_path(dw_cli.db).unlink()
+    assert demo_refusal(dw_cli.db) is None
+
+
+async def _dashboard(path, checker, *, from_demo: bool = False):
+    from domainwatch_tui.tui.app import DomainwatchApp, default_config
+    from tui_support import CLOCK
+
+    app = DomainwatchApp(path, clock=CLOCK, checker_factory=lambda: checker, operator="tester",
+                         config=default_config(), start_worker=True)
+    if from_demo:
+        app.session = object()  # the demo's own dashboard (`DemoApp`) carries its session
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        worker = app.checks.worker
+        notes = [n.message for n in app._notifications]
+        app.checks.check(["oldshop.com"], "oldshop.com")  # a manual check
+        await pilot.pause()
+        notes_after = [n.message for n in app._notifications]
+        app.checks.shutdown()
+    return worker, notes, notes_after
+
+
+async def test_the_dashboard_starts_no_worker_on_a_demo_store(tmp_path):
+    from tui_support import FakeChecker as TuiChecker
+    from tui_support import seed_store
+
+    path = seed_store(tmp_path / "s.db")
+    marker_path(path).write_text("{}\n")
+    checker = TuiChecker({})
+    worker, notes, after = await _dashboard(path, checker)
+    assert worker is None
+    assert any("this is a demo store: run `domainwatch demo`" in n for n in notes)
+    assert any("No checker is configured" in n for n in after)  # manual checks refused too
+    assert checker.asked == []
+
+    worker, notes, _ = await _dashboard(path, TuiChecker({}), from_demo=True)
+    assert worker is not None and not any("demo store" in n for n in notes)
+    marker_path(path).unlink()
+    worker, notes, _ = await _dashboard(path, TuiChecker({}))
+    assert worker is not None and not any("demo store" in n for n in notes)

@@ -102,6 +102,8 @@ class NotifierLoop:
 
     `active()` says whether to deliver now (the worker holds the store's lease: two workers
     never deliver the same rows). `poke()` asks for a pass soon (a phase change was written).
+    A notifier made by a factory is closed at the end: its `aclose()`, and its `store` if it
+    has one (a `WebhookSender` on a connection opened for it).
     """
 
     def __init__(self, notifier: NotifierArg, *, interval: float, active: Callable[[], bool],
@@ -189,11 +191,14 @@ class NotifierLoop:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        if self._own and self.notifier is not None:
+        if self._own and self.notifier is not None:  # made by the factory: the worker's to close
             closer = getattr(self.notifier, "aclose", None)
             if closer is not None:
                 with contextlib.suppress(Exception):
                     await closer()
+            store = getattr(self.notifier, "store", None)  # a bare WebhookSender's connection
+            if isinstance(store, Store):
+                store.close()
         self.notifier = None
 
     async def _wait_idle(self) -> None:

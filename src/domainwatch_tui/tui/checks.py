@@ -123,10 +123,18 @@ class CheckRunner:
 
     # -- the in-process worker ----------------------------------------------------------------------
     def start_worker(self) -> None:
+        from domainwatch_tui.core.demo_marker import demo_refusal
         from domainwatch_tui.core.worker import Worker
 
         app = self.app
         assert app.checker_factory is not None
+        refusal = demo_refusal(app.store_path, started_by_demo=getattr(app, "session", None) is not None)
+        if refusal:  # synthetic domains must never be checked against real registries
+            app.checker_factory = None  # no manual checks either
+            self._worker_text = Text("worker: off (demo store)", style="yellow")
+            app.set_worker_state(self._worker_text)
+            app.notify(f"No worker and no checks here: {refusal}.", severity="warning", timeout=20)
+            return
         worker = Worker(app.store_path, app.checker_factory, clock=app.clock, policy=app.config.policy(),
                         schedule=app.config.schedule(), settings=app.config.worker(),
                         on_progress=lambda p: app.post_message(WorkerUpdate(p)),
