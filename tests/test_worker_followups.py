@@ -17,8 +17,9 @@ from domainwatch_tui.core.demo_marker import DEMO_REFUSAL, MARKER_SUFFIX, demo_r
 from domainwatch_tui.core.model import PolicySettings
 from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
+from domainwatch_tui.core.webhooks import WebhookSender, WebhookSettings
 from domainwatch_tui.core.worker import Worker, WorkerSettings
-from domainwatch_tui.core.worker_chores import LapseChore, webhook_notifier
+from domainwatch_tui.core.worker_chores import LapseChore
 from review_support import NOW, Addr, observe, proposals, seed, state
 from worker_helpers import FakeChecker, FakeClock, LoopbackReceiver, available
 
@@ -118,8 +119,12 @@ def test_lapse_runs_at_most_once_a_minute_of_real_or_worker_time():
 SECRET = "worker-test-secret"
 
 
-def hook_values(url: str) -> dict:
-    return {"url": url, "secret": SECRET, "timeout_seconds": 2.0, "retries": 0}
+def sender(url: str, path, clock):
+    """A factory of the webhook sender, on a store connection of its own (as the commands do)."""
+    def make() -> WebhookSender:
+        settings = WebhookSettings(url=url, timeout_seconds=2.0, retries=0)
+        return WebhookSender(Store(path), settings, SECRET, clock=clock)
+    return make
 
 
 async def test_a_decision_made_while_the_worker_runs_is_delivered_signed(review_store):
@@ -128,8 +133,7 @@ async def test_a_decision_made_while_the_worker_runs_is_delivered_signed(review_
     add_domain_with_account(store, "gone.com")
     checker = FakeChecker(clock, {"gone.com": available})
     with LoopbackReceiver(SECRET) as receiver:
-        worker = make_worker(path, clock, checker, notifier=webhook_notifier(hook_values(receiver.url), path,
-                                                                             clock, env={}))
+        worker = make_worker(path, clock, checker, notifier=sender(receiver.url, path, clock))
         run = asyncio.create_task(worker.run())
         try:
             # what is already queued, and the phase entry the worker's own check finds
@@ -162,7 +166,7 @@ async def test_a_failing_receiver_is_logged_keeps_the_row_and_never_blocks_check
     notices: list[str] = []
     with LoopbackReceiver(SECRET, fail=True) as receiver:
         worker = make_worker(path, clock, checker, on_log=notices.append,
-                             notifier=webhook_notifier(hook_values(receiver.url), path, clock, env={}))
+                             notifier=sender(receiver.url, path, clock))
         final = await worker.run(once=True)
     assert sorted(checker.calls) == names and final.checked_total == 5  # checks went on
     assert any("webhook: delivery failed" in n and "HTTP 503" in n for n in notices)
@@ -178,11 +182,31 @@ async def test_an_unusable_webhook_url_is_logged_and_checks_go_on(review_store):
     add_domain_with_account(store, "x.com")
     notices: list[str] = []
     checker = FakeChecker(clock)
-    notifier = webhook_notifier(hook_values("http://198.51.100.7/hook"), path, clock, env={})
+    notifier = sender("http://198.51.100.7/hook", path, clock)
     final = await make_worker(path, clock, checker, notifier=notifier, on_log=notices.append).run(once=True)
     assert checker.calls == ["x.com"] and final.checked_total == 1
     assert any("webhook: delivery failed: cannot start" in n for n in notices)
     assert store.outbox_status().undelivered == 1
+
+
+async def test_only_the_lease_holder_delivers(review_store):
+    path, store = review_store
+    clock = FakeClock(NOW + timedelta(minutes=1))
+    other = "elsewhere:1:abcd"
+    store.acquire_lease(other, pid=0, host="elsewhere", now=clock(), is_dead=lambda lease: False)
+    with LoopbackReceiver(SECRET) as receiver:
+        worker = make_worker(path, clock, FakeChecker(clock), notifier=sender(receiver.url, path, clock))
+        run = asyncio.create_task(worker.run())
+        try:
+            await wait_for(lambda: worker.state.value == "waiting-for-lease")
+            await asyncio.sleep(0.3)  # several notifier periods
+            assert receiver.got == []  # a waiting worker leaves the outbox to the holder
+            store.release_lease(other)
+            await wait_for(lambda: receiver.got)
+        finally:
+            worker.stop()
+            await run
+    assert [p["domain"] for _, _, p in receiver.got] == [D]
 
 
 def test_headless_worker_once_delivers_the_outbox(dw_cli, monkeypatch):

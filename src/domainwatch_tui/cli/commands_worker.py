@@ -29,7 +29,6 @@ from domainwatch_tui.core.demo_marker import demo_refusal
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap, BootstrapError
 from domainwatch_tui.core.timefmt import system_clock, to_iso
 from domainwatch_tui.core.worker import Worker
-from domainwatch_tui.core.worker_chores import StoreNotifier
 from domainwatch_tui.core.worker_progress import ProgressLog, WorkerState
 
 
@@ -71,7 +70,7 @@ def worker_command(once: bool, bootstrap_file: Path | None) -> None:
         store, lambda: build_checker(cfg, None, bootstrap, system_clock),  # [backends], signals
         clock=system_clock, policy=cfg.policy(), schedule=cfg.schedule(), settings=settings,
         on_progress=log.progress, on_outcome=log.outcome, on_log=log.line,
-        notifier=None if sender is None else (lambda: StoreNotifier(sender, notify_store)),
+        notifier=None if sender is None else (lambda: sender),  # made here; the worker closes it
     )
     hook = "on" if sender is not None else "off (no [webhook] url)"
     log.line(f"worker: starting as {worker.holder} on {app.db_path} "

@@ -7,9 +7,8 @@
 - `NotifierLoop` calls a notifier's async `run_once()` (a `WebhookSender`) every
   `notify_seconds` as its own task on the worker's event loop, so a slow or dead receiver never
   holds up checks. A failure is reported through `log` and the row stays in the outbox.
-- `webhook_notifier(values, db_path, clock)` builds, from the config's `[webhook]` section, the
-  factory the worker calls inside its loop: a sender with its own store connection (never the
-  worker's: that one may be inside a batch transaction whose events are not committed yet).
+  Give the sender a store connection of its own, never the worker's: that one may be inside a
+  batch transaction whose events are not committed yet.
 """
 
 from __future__ import annotations
@@ -17,12 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, Protocol
 
-from domainwatch_tui.core.demo_marker import is_demo_store
 from domainwatch_tui.core.model import PolicySettings
 from domainwatch_tui.core.policy import lapse_expired_overrides
 from domainwatch_tui.core.store import Store
@@ -213,52 +210,3 @@ class NotifierLoop:
     def _say(self, text: str) -> None:
         if self.log is not None:
             self.log(clean(text))
-
-
-class StoreNotifier:
-    """A `WebhookSender` on its own store connection; `aclose()` closes both."""
-
-    def __init__(self, sender: Any, store: Store):
-        self.sender = sender
-        self.store = store
-
-    async def run_once(self) -> Any:
-        return await self.sender.run_once()
-
-    async def aclose(self) -> None:
-        try:
-            await self.sender.aclose()
-        finally:
-            self.store.close()
-
-
-def webhook_notifier(values: Mapping[str, Any], db_path: str | Path, clock: Clock, *,
-                     env: Mapping[str, str] | None = None) -> Callable[[], StoreNotifier] | None:
-    """From the config's `[webhook]` values: a factory of the sender for the worker, or None when
-    no URL is set or the store is a demo store (synthetic events never reach a real receiver).
-
-    The factory raises ValueError for an unusable URL (the worker logs it and keeps checking)."""
-    from domainwatch_tui.core.webhooks import WebhookSender, WebhookSettings, resolve_secret
-
-    url = values.get("url")
-    if not url or is_demo_store(db_path):
-        return None
-    defaults = WebhookSettings()
-    settings = WebhookSettings(
-        url=str(url),
-        timeout_seconds=float(values.get("timeout_seconds", defaults.timeout_seconds)),
-        retries=int(values.get("retries", defaults.retries)),
-        backoff_seconds=float(values.get("backoff_seconds", defaults.backoff_seconds)),
-        max_backoff_seconds=float(values.get("max_backoff_seconds", defaults.max_backoff_seconds)),
-    )
-    secret = resolve_secret(values.get("secret"), env)
-
-    def make() -> StoreNotifier:
-        store = Store(db_path)
-        try:
-            return StoreNotifier(WebhookSender(store, settings, secret, clock=clock), store)
-        except Exception:
-            store.close()
-            raise
-
-    return make
