@@ -12,7 +12,7 @@ from domainwatch_tui.tui.screens.help import HelpScreen
 from domainwatch_tui.tui.screens.main import MainScreen
 from domainwatch_tui.tui.screens.modals import DecisionModal
 from domainwatch_tui.tui.widgets.domain_table import DomainTable
-from tui_support import CLOCK, HOSTILE_USER, FakeChecker, observe, seed_store
+from tui_support import CLOCK, FakeChecker, observe, seed_store
 
 
 def make_app(tmp_path, *, read_only=False, checker=None, config=None, worker=False) -> DomainwatchApp:
@@ -120,23 +120,6 @@ async def test_read_only_greys_out_changes_and_decides_nothing(tmp_path):
         assert isinstance(app.screen, MainScreen)
     with Store(app.store_path) as store:
         assert store.execute("SELECT count(*) FROM decisions").fetchone()[0] == 1
-
-
-async def test_hostile_username_is_literal_and_inert(tmp_path):
-    app = make_app(tmp_path)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        app.open_domain("oldshop.com")
-        await settle(pilot)
-        accounts = app.screen.query_one("#accounts")
-        names = [accounts.get_row_at(i)[0] for i in range(accounts.row_count)]
-        cell = next(n for n in names if "click" in n.plain)
-        assert cell.plain == HOSTILE_USER and not cell.spans  # shown as typed, no markup parsed
-        await pilot.click("#accounts", offset=(3, 2 + names.index(cell)))
-        await settle(pilot)
-        assert app.is_running
-        evidence = app.screen.query_one("#domain-evidence").render()
-        assert "\x1b" not in str(evidence)
 
 
 async def test_check_updates_rows_in_place_and_moves_them_between_groups(tmp_path):

@@ -1,4 +1,4 @@
-"""Snapshots of every dashboard screen (seeded store, frozen clock): 120x40, and main at 80x24.
+"""Snapshots of every dashboard screen (seeded store, frozen clock): 120x40; main and domain at 80x24.
 
 Update after an intended change with `pytest tests/test_tui_snapshots.py --snapshot-update`.
 """
@@ -40,8 +40,9 @@ def test_main_screen_filtered(snap_compare, tmp_path):
                         run_before=_then("slash", "h", "e", "a", "enter"))
 
 
-def test_domain_screen(snap_compare, tmp_path):
-    assert snap_compare(make_app(tmp_path), terminal_size=SIZE,
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_domain_screen(snap_compare, tmp_path, size):
+    assert snap_compare(make_app(tmp_path), terminal_size=size,
                         run_before=_then(lambda app: app.open_domain("oldshop.com")))
 
 

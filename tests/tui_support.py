@@ -12,7 +12,7 @@ from pathlib import Path
 
 from domainwatch_tui.core.checking import record_observation
 from domainwatch_tui.core.decisions import decide
-from domainwatch_tui.core.model import Evidence, Observation, PolicySettings, RdapEvent
+from domainwatch_tui.core.model import Evidence, Observation, PolicySettings, RdapEvent, Signal
 from domainwatch_tui.core.schedule import ScheduleSettings
 from domainwatch_tui.core.store import Store
 from domainwatch_tui.core.timefmt import fixed_clock, to_iso
@@ -48,8 +48,18 @@ RDAP_EVENTS = (
 )
 
 
-def _evidence(domain: str, kind: str, *, registrar: str = "Example Registrar, Inc.",
-              registered_at: datetime = datetime(2012, 5, 1, tzinfo=UTC)) -> Evidence:
+#: Further evidence on oldshop.com (DNS and the registrar's RDAP), with markup in outside text.
+SIGNALS = (
+    Signal("dns", "parked-nameservers",
+           "nameservers ns1.[b]expired[/b].example are the expiry nameservers of Example Registrar"),
+    Signal("registrar-rdap", "expiry-disagreement",
+           "the registrar's RDAP says it expired on 2026-05-22; the registry says 2027-05-22"),
+)
+
+
+def fake_evidence(domain: str, kind: str, *, registrar: str = "Example Registrar, Inc.",
+              registered_at: datetime = datetime(2012, 5, 1, tzinfo=UTC),
+              signals: tuple[Signal, ...] = ()) -> Evidence:
     if kind == "available":
         return Evidence(domain=domain, http_status=404, not_found=True)
     if kind == "error":
@@ -60,7 +70,7 @@ def _evidence(domain: str, kind: str, *, registrar: str = "Example Registrar, In
         kind, NOW - timedelta(days=40))
     return Evidence(domain=domain, http_status=200, statuses=statuses, registered_at=registered_at,
                     expires_at=expires, handle=f"H-{domain}", registrar=registrar, registrar_iana_id="9999",
-                    nameservers=("ns1.example.net", "ns2.example.net"))
+                    nameservers=("ns1.example.net", "ns2.example.net"), signals=signals)
 
 
 def _raw(domain: str, ev: Evidence) -> bytes:
@@ -74,7 +84,7 @@ def _raw(domain: str, ev: Evidence) -> bytes:
 
 
 def observe(store: Store, domain: str, kind: str, *, at: datetime = NOW, raw: bool = False, **kw) -> None:
-    ev = _evidence(domain, kind, **kw)
+    ev = fake_evidence(domain, kind, **kw)
     obs = Observation(evidence=ev, checked_at=at, duration_ms=12.0, raw=_raw(domain, ev) if raw else None)
     record_observation(store, obs, now=at, policy=PolicySettings(), schedule=NO_JITTER)
 
@@ -95,7 +105,7 @@ def seed_store(path: Path) -> Path:
     observe(store, "oldshop.com", "active", at=week_ago - timedelta(days=20))
     observe(store, "oldshop.com", "grace", at=week_ago, registrar=HOSTILE_REGISTRAR)
     observe(store, "oldshop.com", "redemption", at=NOW - timedelta(hours=2), registrar=HOSTILE_REGISTRAR,
-            raw=True)
+            raw=True, signals=SIGNALS)
     observe(store, "resurrected.dev", "active", at=NOW - timedelta(hours=5),
             registered_at=NOW - timedelta(days=20))
     observe(store, "dropped.io", "available", at=NOW - timedelta(hours=3))
@@ -123,7 +133,7 @@ class FakeChecker:
 
     async def fetch(self, domain: str) -> Observation:
         self.asked.append(domain)
-        ev = _evidence(domain, self.answers.get(domain, "active"))
+        ev = fake_evidence(domain, self.answers.get(domain, "active"))
         return Observation(evidence=ev, checked_at=NOW, duration_ms=5.0)
 
     async def aclose(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shlex
 import sys
 
@@ -17,8 +18,9 @@ from domainwatch_tui.core.timefmt import system_clock
               help="Look without touching: no worker, no checks, no decisions (those keys are greyed out).")
 def tui_command(read_only: bool) -> None:
     """Open the dashboard on the store (the default when no command is given)."""
+    from domainwatch_tui.cli.backends import build_checker, webhook_sender
     from domainwatch_tui.core.rdap.bootstrap import Bootstrap, BootstrapError
-    from domainwatch_tui.core.rdap.client import RdapChecker
+    from domainwatch_tui.core.store import Store
     from domainwatch_tui.tui.app import DomainwatchApp
 
     ctx = get_ctx()
@@ -26,18 +28,29 @@ def tui_command(read_only: bool) -> None:
     ctx.open_store(read_only=read_only)  # exits 1 with a clear message when the store cannot open
     ctx.close()
     settings = cfg.rdap()
-    checker_factory = None
+    checker_factory = notifier_factory = None
     if not read_only:
         try:
             bootstrap = Bootstrap.load(settings.bootstrap_file, settings.servers, data_dir=data_dir())
         except BootstrapError as exc:
             fail(f"RDAP bootstrap: {exc}", code=EXIT_USAGE)
+        asyncio.run(build_checker(cfg, None, bootstrap, system_clock).aclose())  # a bad config fails now
+        db_path = ctx.db_path
 
         def checker_factory():
-            return RdapChecker(settings, bootstrap, clock=system_clock)
+            # the same checker as `check` and `worker`: [backends], DNS and registrar signals
+            return build_checker(cfg, None, bootstrap, system_clock)
+
+        if cfg.values["webhook"]["url"]:
+            webhook_sender(cfg, None, system_clock)  # an unusable URL fails now (UsageError)
+
+            def notifier_factory():
+                # called on the worker's thread: the sender's connection belongs to it
+                return webhook_sender(cfg, Store(db_path), system_clock)
 
     app = DomainwatchApp(ctx.db_path, clock=system_clock, checker_factory=checker_factory,
-                         read_only=read_only, operator=ctx.operator, config=cfg)
+                         notifier_factory=notifier_factory, read_only=read_only, operator=ctx.operator,
+                         config=cfg)
     app.run()
 
 

@@ -13,6 +13,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from rich.text import Text
 from textual.app import App
@@ -43,13 +44,16 @@ class DomainwatchApp(App[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
 
     def __init__(self, store_path: str | Path, *, clock: Clock,
-                 checker_factory: Callable[[], Checker] | None = None, read_only: bool = False,
+                 checker_factory: Callable[[], Checker] | None = None,
+                 notifier_factory: Callable[[], Any] | None = None, read_only: bool = False,
                  operator: str = "operator", config: Config | None = None,
                  start_worker: bool = True) -> None:
         super().__init__()
         self.store_path = str(store_path)
         self.clock = clock
         self.checker_factory = checker_factory
+        #: makes the webhook sender the in-process worker runs (None: no webhook configured)
+        self.notifier_factory = notifier_factory
         self.read_only = read_only
         self.operator = operator
         self.config = config if config is not None else default_config()

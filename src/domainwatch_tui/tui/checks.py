@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: Seconds between progress messages of a manual check.
 PROGRESS_EVERY = 0.2
+#: Seconds after start when the worker's state is read if it has not reported one.
+FIRST_STATE_AFTER = 1.5
 #: Phase changes named in the notification at the end of a manual check.
 CHANGES_NAMED = 5
 
@@ -36,6 +38,7 @@ class CheckRunner:
         self.indexing = False
         self._stop_index = False
         self._worker_text = Text("worker: off", style="dim")
+        self._updates = 0
 
     # -- manual checks ------------------------------------------------------------------------------
     def check(self, names: list[str], label: str) -> None:
@@ -138,7 +141,7 @@ class CheckRunner:
         worker = Worker(app.store_path, app.checker_factory, clock=app.clock, policy=app.config.policy(),
                         schedule=app.config.schedule(), settings=app.config.worker(),
                         on_progress=lambda p: app.post_message(WorkerUpdate(p)),
-                        on_outcome=lambda o: app.touch([o.domain]))
+                        on_outcome=lambda o: app.touch([o.domain]), notifier=app.notifier_factory)
         self.worker = worker
 
         def run() -> None:
@@ -148,6 +151,12 @@ class CheckRunner:
                 app.post_message(WorkerUpdate(None, failure=f"{type(exc).__name__}: {exc}"))
 
         app.run_worker(run, thread=True, group="background-worker", exit_on_error=False)
+        app.set_timer(FIRST_STATE_AFTER, self._first_state)
+
+    def _first_state(self) -> None:
+        """The worker reports changes of state only; an idle start would leave "starting…"."""
+        if self.worker is not None and not self._updates:
+            self.on_worker_update(WorkerUpdate(self.worker.snapshot()))
 
     def toggle_pause(self) -> None:
         app = self.app
@@ -167,6 +176,7 @@ class CheckRunner:
 
     def on_worker_update(self, message: WorkerUpdate) -> None:
         app = self.app
+        self._updates += 1
         if message.failure:
             self._worker_text = Text(f"⚠ worker stopped: {message.failure}", style="bold red")
             app.notify(f"The background worker failed: {message.failure}", severity="error", timeout=10)

@@ -12,11 +12,14 @@ from domainwatch_tui.core.store.paging import DomainListRow
 class CountsLoaded(Message):
     """Domains per group (phases, `review`) and the store's totals; `first` on the first load."""
 
-    def __init__(self, counts: dict[str, int], totals: dict[str, int], *, first: bool = False) -> None:
+    def __init__(self, counts: dict[str, int], totals: dict[str, int], *, first: bool = False,
+                 outbox: Any = None) -> None:
         super().__init__()
         self.counts = counts
         self.totals = totals
         self.first = first
+        #: the webhook outbox (`core.store.outbox.OutboxStatus`) when a webhook is configured
+        self.outbox = outbox
 
 
 class RowsChanged(Message):

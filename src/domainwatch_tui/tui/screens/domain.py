@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Static
 
+from domainwatch_tui.core.signals import signals_from_json
 from domainwatch_tui.tui import text as t
 from domainwatch_tui.tui.bindings import bindings
 from domainwatch_tui.tui.messages import RowsChanged
@@ -23,6 +24,23 @@ from domainwatch_tui.tui.screens.domain_data import (
     what_changed,
 )
 from domainwatch_tui.tui.style import decision_text, phase_text, risk_text
+
+
+def signals_text(items: list[Any]) -> Text | None:
+    """Further evidence (DNS, registrar RDAP, Fastly), one line per signal with its source and
+    kind; None when there is none. Each part is outside text: plain, cleaned, never markup."""
+    signals = signals_from_json(items)
+    if not signals:
+        return None
+    lines = []
+    for s in signals:
+        line = t.safe(s.source, "bold cyan", limit=24)
+        line.append(" ")
+        line.append_text(t.safe(s.kind, "italic", limit=32))
+        line.append(": ")
+        line.append_text(t.safe(s.detail, limit=300))
+        lines.append(line)
+    return Text("\n").join(lines)
 
 
 def yes_no(value: Any) -> Text:
@@ -164,9 +182,9 @@ class DomainScreen(DomainActions):
         grid.add_row("Expires", Text(f"{t.day(r.get('expires_at'))} ({t.when(r.get('expires_at'), now)})"))
         grid.add_row("Last changed", Text(t.day(r.get("last_changed_at"))))
         grid.add_row("Nameservers", t.joined(json_list(r.get("nameservers"))))
-        signals = [s.get("detail") if isinstance(s, dict) else s for s in json_list(r.get("signals"))]
-        if signals:
-            grid.add_row("Signals", Text("\n").join(t.safe(s) for s in signals))
+        signals = signals_text(json_list(r.get("signals")))
+        if signals is not None:
+            grid.add_row("Signals", signals)
         if data.events:
             line = Text()
             for i, ev in enumerate(data.events):

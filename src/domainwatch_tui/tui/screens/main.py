@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -10,6 +11,8 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Input, OptionList, Static
 
+from domainwatch_tui.core.store import Store
+from domainwatch_tui.core.store.outbox import OutboxStatus
 from domainwatch_tui.core.store.paging import MIN_DEEP_SEARCH, DomainListRow
 from domainwatch_tui.tui import text as t
 from domainwatch_tui.tui.bindings import bindings
@@ -27,6 +30,14 @@ if TYPE_CHECKING:
 FILTER_DEBOUNCE = 0.12
 #: Seconds between count refreshes.
 COUNTS_EVERY = 5.0
+
+
+def _outbox_status(store: Store) -> OutboxStatus | None:
+    """The webhook outbox, or None when this store has none yet (an old store opened read-only)."""
+    try:
+        return store.outbox_status()
+    except sqlite3.OperationalError:
+        return None
 
 
 class MainScreen(DomainActions):
@@ -48,6 +59,7 @@ class MainScreen(DomainActions):
         self._focus_on_result = False
         self._search_pending = False
         self._ready = False
+        self._outbox_error: tuple[str | None, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield SummaryBar(operator=self.app.operator, read_only=self.app.read_only, id="summary")
@@ -70,15 +82,18 @@ class MainScreen(DomainActions):
 
     # -- counts --------------------------------------------------------------------------------
     def load_counts(self, first: bool = False) -> None:
+        webhook = bool(self.app.config.values.get("webhook", {}).get("url"))
+
         def fetch() -> None:
             try:
                 with self.app.open_store() as store:
                     counts = store.group_counts()
                     totals = store.dashboard_totals()
+                    outbox = _outbox_status(store) if webhook else None
             except Exception as exc:
                 self.app.call_from_thread(self.app.report_failure, "reading the counts", exc)
                 return
-            self.post_message(CountsLoaded(counts, totals, first=first))
+            self.post_message(CountsLoaded(counts, totals, first=first, outbox=outbox))
 
         self.run_worker(fetch, thread=True, group="counts", exclusive=False, exit_on_error=False)
 
@@ -87,6 +102,8 @@ class MainScreen(DomainActions):
         groups = self.query_one(GroupList)
         groups.set_counts(message.counts, message.totals.get("domains", 0))
         self.query_one(SummaryBar).set_totals(message.totals)
+        if message.outbox is not None:
+            self._show_outbox(message.outbox)
         view = self.table.view
         if view is not None and not view.searching:
             self.table.set_total(message.counts.get(view.group, 0) if view.group != ALL
@@ -99,6 +116,15 @@ class MainScreen(DomainActions):
             if not self.search_text:
                 self._show_group(first)
             self.table.focus()
+
+    def _show_outbox(self, status: OutboxStatus) -> None:
+        """The webhook outbox in the summary bar; a new delivery error is also a notification."""
+        self.query_one(SummaryBar).set_outbox(status)
+        error = (status.last_error, status.last_error_at) if status.failing else None
+        if error is not None and error != self._outbox_error:
+            self.app.notify(f"Webhook delivery failing ({status.failing:,} waiting to be retried): "
+                            f"{t.clean(status.last_error)}", severity="error", timeout=10)
+        self._outbox_error = error
 
     # -- groups --------------------------------------------------------------------------------
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:

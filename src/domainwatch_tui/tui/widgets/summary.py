@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from domainwatch_tui.core.store.outbox import OutboxStatus
 from domainwatch_tui.tui import text as t
 
 #: Below this many columns the totals are shortened (the worker's state needs the room).
@@ -24,11 +25,13 @@ class SummaryBar(Horizontal):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("loading…", style="dim"), id="totals")
+        yield Static("", id="outbox")
         yield Static("", id="worker-state")
         yield ProgressBar(total=None, show_eta=False, id="worker-progress")
 
     def on_mount(self) -> None:
         self.query_one("#worker-progress", ProgressBar).display = False
+        self.query_one("#outbox", Static).display = False
         state = getattr(self.app, "worker_state", None)
         if self.read_only or not isinstance(state, Text):
             state = Text("read-only: no worker" if self.read_only else "worker: off", style="dim")
@@ -53,6 +56,20 @@ class SummaryBar(Horizontal):
     def on_resize(self) -> None:
         if self.totals is not None:
             self.set_totals(self.totals)
+
+    def set_outbox(self, status: OutboxStatus) -> None:
+        """The webhook outbox (a `core.store.outbox.OutboxStatus`): failing deliveries in red."""
+        box = self.query_one("#outbox", Static)
+        box.display = True
+        if status.failing:
+            text = Text(f"⚠ webhook: {status.failing:,} failing", style="bold red")
+            if status.undelivered > status.failing:
+                text.append(f", {status.undelivered - status.failing:,} waiting", style="red")
+        elif status.undelivered:
+            text = Text(f"webhook: {status.undelivered:,} waiting", style="yellow")
+        else:
+            text = Text("webhook ✓", style="green")
+        box.update(text)
 
     def set_worker(self, state: Text, *, done: int | None = None, total: int | None = None) -> None:
         """The worker's state; with `total`, a progress bar shows done/total."""
