@@ -52,7 +52,8 @@ def worker_command(once: bool, bootstrap_file: Path | None) -> None:
     app = get_ctx()
     refusal = demo_refusal(app.db_path)
     if refusal:  # synthetic domains must never go to real registries
-        fail(f"{app.db_path}: {refusal} (it checks them against its loopback RDAP simulator)")
+        fail(f"{app.db_path}: {refusal} (its synthetic domains are checked against the demo's "
+             "loopback RDAP simulator, never real registries)")
     cfg = app.config
     rdap = cfg.rdap()
     try:
