@@ -140,3 +140,17 @@ def test_due_checks_only_what_is_due(run, rdap_sim):
     assert [r["domain"] for r in lines(result)] == ["free.com"]
     result = run("--json", "--all", "--as-of", "2026-07-01T01:30:00Z")
     assert sorted(r["domain"] for r in lines(result)) == ["example.com", "free.com"]
+
+
+def test_check_refuses_a_demo_store_without_an_explicit_bootstrap(dw_cli):
+    """The demo's synthetic domains (some are real names) never go to real registries."""
+    from domainwatch_tui.core.demo_marker import marker_path
+    from domainwatch_tui.core.store import Store
+
+    Store(dw_cli.db).close()
+    marker_path(dw_cli.db).write_text("{}\n")
+    result = dw_cli("check", "hansen.de")
+    assert result.exit_code == 1
+    assert "this is a demo store" in result.stderr
+    with Store(dw_cli.db) as store:
+        assert store.domain_row("hansen.de") is None

@@ -18,6 +18,7 @@ from domainwatch_tui.cli.context import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, emi
 from domainwatch_tui.config import data_dir
 from domainwatch_tui.core.addresses import AddressError, is_exempt, normalise_domain_arg, to_unicode
 from domainwatch_tui.core.checking import check_domains, is_error_unknown
+from domainwatch_tui.core.demo_marker import demo_refusal
 from domainwatch_tui.core.model import CheckOutcome, Phase
 from domainwatch_tui.core.rdap.bootstrap import (
     DATA_FILE_NAME,
@@ -75,6 +76,9 @@ def check_command(domains: tuple[str, ...], due: bool, all_: bool, backend: str 
         raise click.UsageError(f"--as-of: {exc}") from None
     names = _domain_args(domains)
     app = get_ctx()
+    refusal = demo_refusal(app.db_path)
+    if refusal and bootstrap_file is None:  # synthetic domains must never go to real registries
+        fail(f"{app.db_path}: {refusal} (or pass --rdap-bootstrap with the demo simulator's bootstrap file)")
     cfg = app.config
     settings = cfg.rdap()
     try:
