@@ -114,13 +114,16 @@ def import_command(file: Path, fmt: str | None, as_json: bool) -> None:
 def _refresh_risk(store: Any, cfg: Any, touched: set[str]) -> None:
     """Risk scores of the domains the import touched (and their accounts' other domains).
 
-    A very large import leaves them to the checks (each check rescoring its domain): a full
-    rescoring of a million accounts takes longer than the import itself.
+    A very large import leaves them to the worker, which rescores every domain in short
+    transactions before it checks (`Store.rescore_step`): a full rescoring of a million accounts
+    in one transaction takes longer than the import itself and would hold the write lock.
     """
     if not touched:
         return
     if len(touched) > RISK_REFRESH_MAX_DOMAINS:
-        info(f"domainwatch: {len(touched):,} domains touched: risk scores are computed as they are checked")
+        store.mark_risk_stale()
+        info(f"domainwatch: {len(touched):,} domains touched: the worker scores their risk before it "
+             "checks (the dashboard's worker, or `domainwatch worker`)")
         return
     store.refresh_risk(touched, weights=cfg.policy().risk)
 

@@ -116,6 +116,7 @@ class Worker(WorkerControl):
         self._rate = RateMeter()
         self._last_progress = 0.0
         self._holding = False
+        self._on_log = on_log
         self._lapse = LapseChore(clock=clock, monotonic=monotonic, policy=policy,
                                  interval=self.settings.lapse_seconds, log=on_log, on_lapsed=on_lapsed)
         self._notify = NotifierLoop(notifier, interval=self.settings.notify_seconds, log=on_log,
@@ -154,6 +155,7 @@ class Worker(WorkerControl):
                     if heartbeat is None or heartbeat.done():
                         heartbeat = asyncio.create_task(self._heartbeat(store))
                     await self._lapse.run(store)
+                    await self._rescore(store)
                     drained = await self._drain(store, checker)
                     if self._stopping or (once and drained):
                         break
@@ -221,6 +223,24 @@ class Worker(WorkerControl):
                 self._lease_lost = True
                 self._poke()
                 return
+
+    def _say(self, text: str) -> None:
+        if self._on_log is not None:
+            self._on_log(text)
+
+    async def _rescore(self, store: Store) -> None:
+        """Risk scores a very large import left for later: rescored in short transactions
+        before the checks, so that the due queue is ranked by risk from the first check on."""
+        if not await asyncio.to_thread(store.risk_stale):
+            return
+        self._say("risk: scoring the domains of a large import before checking")
+        done = 0
+        while not self._stopping:
+            n = await asyncio.to_thread(store.rescore_step, weights=self.policy.risk)
+            if not n:
+                self._say(f"risk: {done:,} domains scored")
+                return
+            done += n
 
     async def _idle(self, store: Store) -> None:
         if self._paused:

@@ -211,6 +211,34 @@ class RiskQueries(StoreBase):
             conn.execute(_DIRECT_ACCOUNTS_SQL, args)
         return len(names)
 
+    # -- rescoring left for later by a very large import ----------------------------------------
+    def mark_risk_stale(self) -> None:
+        """Note that every domain needs rescoring (`rescore_step` works through them)."""
+        with self.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('risk_rescore_after', '')")
+
+    def risk_stale(self) -> bool:
+        row = self.conn.execute("SELECT 1 FROM meta WHERE key = 'risk_rescore_after'").fetchone()
+        return row is not None
+
+    def rescore_step(self, *, weights: RiskWeights | None = None, limit: int = DIRECT_REFRESH_MAX) -> int:
+        """Rescore the next `limit` domains (by name) in one short transaction, so that readers
+        and deciders never wait long; returns how many, 0 when the rescoring is complete."""
+        _, params = _pair_expr(weights or RiskWeights())
+        with self.transaction() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'risk_rescore_after'").fetchone()
+            if row is None:
+                return 0
+            names = [r[0] for r in conn.execute(
+                "SELECT name FROM domains WHERE name > ? AND phase != 'exempt' ORDER BY name LIMIT ?",
+                (row[0] or "", int(limit)))]
+            if not names:
+                conn.execute("DELETE FROM meta WHERE key = 'risk_rescore_after'")
+                return 0
+            self._refresh_risk_direct(names, params)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'risk_rescore_after'", (names[-1],))
+            return len(names)
+
     def _accounts_estimate(self, conn: sqlite3.Connection) -> int:
         return int(conn.execute("SELECT coalesce(max(id), 0) FROM accounts").fetchone()[0])
 
