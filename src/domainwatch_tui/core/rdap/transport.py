@@ -147,7 +147,9 @@ class AiohttpTransport:
                                          keepalive_timeout=_KEEPALIVE_SECONDS, ssl=self._ssl)
         return aiohttp.ClientSession(
             connector=connector, headers={"Accept": ACCEPT, "User-Agent": USER_AGENT},
-            timeout=aiohttp.ClientTimeout(total=self.timeout))
+            # the whole request is bounded by the caller (RdapChecker: asyncio.timeout per hop);
+            # a second timer per request here would only cost time, so only the connect is bounded
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=self.timeout))
 
     def _proxy(self, url: str) -> tuple[URL | None, aiohttp.BasicAuth | None]:
         """The proxy of the environment (HTTP(S)_PROXY, NO_PROXY) for this scheme and host, looked

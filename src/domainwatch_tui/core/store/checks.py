@@ -9,13 +9,12 @@ handle, nameservers) is kept: an error never wipes what was known.
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from domainwatch_tui.core.model import Phase, Prior
@@ -58,8 +57,26 @@ class CheckRecord:
 
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-#: `to_iso` remembered: a batch of checks shares its check time, and registries their dates.
-_iso = functools.lru_cache(maxsize=4096)(to_iso)
+
+
+def _iso(value: datetime | None) -> str | None:
+    """`timefmt.to_iso`, the same text, about twice as fast (it runs six times per check)."""
+    if value is None:
+        return None
+    tz = value.tzinfo
+    if tz is not None and tz is not UTC:
+        value = value.astimezone(UTC)
+    if value.year < 1000:  # strftime does not pad the year: leave the odd cases to to_iso
+        return to_iso(value)
+    text = value.isoformat(timespec="seconds")
+    return (text if tz is None else text[:-6]) + "Z"
+
+
+def _compress(raw: bytes) -> bytes:
+    """The raw answer zlib-compressed (level 6, a 4 KiB window: a fraction of the set-up cost
+    of the default 32 KiB one for the same size on RDAP answers; `zlib.decompress` reads it)."""
+    packer = zlib.compressobj(6, zlib.DEFLATED, 12, 7)
+    return packer.compress(raw) + packer.flush()
 
 
 def _dumps(value: Any) -> str:
@@ -153,7 +170,7 @@ class CheckQueries(StoreBase):
         at = _iso(rec.checked_at)
         c.execute("INSERT INTO domains(name, unicode, first_seen_at, phase_since) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT(name) DO NOTHING", (rec.domain, rec.domain, at, at))
-        raw = zlib.compress(rec.raw, 6) if rec.raw else None
+        raw = _compress(rec.raw) if rec.raw else None
         reasons, statuses = _dumps(rec.reasons), _dumps(rec.statuses)
         registered, expires = _iso(rec.registered_at), _iso(rec.expires_at)
         cur = c.execute(
