@@ -64,7 +64,8 @@ class RdapSimulator:
         self.scenario = scenario
         self.anchor = scenario.anchor or self.clock().replace(microsecond=0)
         self._counts: dict[str, int] = {}
-        self._templates: dict[tuple, tuple[str, str]] = {}
+        self._templates: dict[tuple, tuple[str, str, str, str, str]] = {}
+        self._dates: dict[tuple[datetime, str], str] = {}
         self.requests = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -146,19 +147,25 @@ class RdapSimulator:
         """The answer's bytes from a template cached per (phase, step, style, overrides): only the
         domain, its handle and the database-update date differ between domains (fast path)."""
         tld = name.rsplit(".", 1)[-1]
-        key = (phase, began, style, tld, json.dumps(facts, default=str, sort_keys=True))
+        key = (phase, began, style, tld, json.dumps(facts, default=str, sort_keys=True) if facts else "")
         template = self._templates.get(key)
         if template is None:
             marker = f"{_MARKER}.{tld}"
             f = self._facts(marker, phase, facts, began)
             text = json.dumps(domain_object(marker, f, base_url=self.base_url, now=_SENTINEL,
                                             date_style=style))
-            template = self._templates[key] = (text, f.handle)
-        text, marker_handle = template
+            template = self._templates[key] = (text, f.handle, marker, marker.upper(),
+                                               format_date(_SENTINEL, style))
+        text, marker_handle, marker, marker_upper, sentinel_date = template
         if "handle" not in facts:
             text = text.replace(marker_handle, stable_handle(name, 2 if phase == "re_registered" else 1))
-        text = (text.replace(f"{_MARKER}.{tld}", name).replace(f"{_MARKER}.{tld}".upper(), name.upper())
-                .replace(format_date(_SENTINEL, style), format_date(now, style)))
+        dated = self._dates.get((now, style))
+        if dated is None:  # one date text per second and style (the clock has second resolution)
+            if len(self._dates) > 64:
+                self._dates.clear()
+            dated = self._dates[(now, style)] = format_date(now, style)
+        text = (text.replace(marker, name).replace(marker_upper, name.upper())
+                .replace(sentinel_date, dated))
         return text.encode()
 
     async def _fault(self, fault: str, name: str, spec, hops_done: int,
