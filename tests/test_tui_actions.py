@@ -190,3 +190,44 @@ async def test_failing_webhook_deliveries_show_in_the_summary_bar(tmp_path):
     async with plain_app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert not plain_app.screen.query_one("#outbox", Static).display
+
+
+async def test_audit_log_pages_past_a_thousand_decisions(tmp_path, monkeypatch):
+    from domainwatch_tui.tui.screens import audit as audit_module
+    from test_tui_paging import add_decisions
+
+    monkeypatch.setattr(audit_module, "PAGE", 300)  # smaller pages and window: the same code, faster
+    monkeypatch.setattr(audit_module, "MAX_ROWS", 600)
+    app = make_app(tmp_path)
+    with Store(app.store_path) as store:
+        add_decisions(store, 1_050)
+        newest = store.decision_page(limit=1)[0]["id"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, audit_module.AuditScreen)
+        audit = screen.query_one("#audit")
+        assert "1,051 decisions" in plain(screen.query_one("#audit-status", Static))
+        seen: set[int] = set()
+        for _ in range(12):  # walk down to the oldest decision, a page at a time
+            audit.move_cursor(row=audit.row_count - 1)
+            await settle(pilot)
+            seen.update(r["id"] for r in screen._rows)
+            assert audit.row_count <= 600
+            if 1 in seen:
+                break
+        assert seen == set(range(1, newest + 1))
+        audit.move_cursor(row=audit.row_count - 1)
+        await settle(pilot)
+        assert screen._start > 0 and "row 1,051 of 1,051" in plain(screen.query_one("#audit-status", Static))
+        for _ in range(12):  # and back up to the newest
+            audit.move_cursor(row=0)
+            await settle(pilot)
+            if screen._start == 0 and screen._rows[0]["id"] == newest:
+                break
+        assert screen._rows[0]["id"] == newest and audit.row_count <= 600
+        screen.query_one("#f-operator").value = "alice-sec"  # the filters still work
+        await settle(pilot)
+        assert audit.row_count == 1 and str(audit.get_row_at(0)[4]) == "dropped.io"

@@ -53,3 +53,29 @@ def test_search_index_follows_new_addresses_and_renamed_accounts(tmp_path):
         assert [k[1] for k in store.search_domain_keys("robert")] == ["oldshop.com"]
         store.refresh_search_index()
     assert store.search_domain_keys("bob@") == [(store.domain_row("oldshop.com")["risk"], "oldshop.com")]
+
+
+def add_decisions(store: Store, n: int, operator: str = "bulk-op") -> None:
+    """`n` more audit rows (oldshop.com confirms, one second apart), for paging tests."""
+    with store.transaction() as conn:
+        conn.execute(
+            "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?) "
+            "INSERT INTO decisions (at, operator, action, domain, phase, reason, emails) "
+            "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', '2026-06-01', '+' || i || ' seconds'), ?, "
+            "'confirm', 'oldshop.com', 'redemption', 'bulk ' || i, '[]' FROM k", (n, operator))
+
+
+def test_audit_pages_cover_the_log_once_newest_first(tmp_path):
+    store = Store(seed_store(tmp_path / "s.db"))
+    add_decisions(store, 1_234)
+    everything = [r["id"] for r in store.decisions()]
+    pages, before = [], None
+    while page := store.decision_page(before_id=before, limit=500):
+        pages += [r["id"] for r in page]
+        before = page[-1]["id"]
+    assert pages == everything and len(pages) == 1_235
+    newer = store.decision_page(after_id=everything[600], limit=100)
+    assert [r["id"] for r in newer] == everything[500:600]  # the page just above, newest first
+    bulk = store.decision_page(operator="bulk-op", since="2026-06-01T00:10:00Z", limit=2_000)
+    assert len(bulk) == store.decision_filtered_count(operator="bulk-op", since="2026-06-01T00:10:00Z")
+    assert len(bulk) == 1_234 - 599 and all(r["operator"] == "bulk-op" for r in bulk)

@@ -235,6 +235,48 @@ class PagingQueries(StoreBase):
     def decision_count(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM decisions").fetchone()[0])
 
+    # -- the audit log, paged -----------------------------------------------------------------------
+    @staticmethod
+    def _decision_filters(operator: str | None, action: str | None, since: str | None,
+                          until: str | None) -> tuple[list[str], list[object]]:
+        clauses: list[str] = []
+        args: list[object] = []
+        for column, value, op in (("operator", operator, "="), ("action", action, "="),
+                                  ("at", since, ">="), ("at", until, "<")):
+            if value is not None:
+                clauses.append(f"{column} {op} ?")
+                args.append(value)
+        return clauses, args
+
+    def decision_page(self, *, before_id: int | None = None, after_id: int | None = None,
+                      limit: int = 500, operator: str | None = None, action: str | None = None,
+                      since: str | None = None, until: str | None = None) -> list[sqlite3.Row]:
+        """Up to `limit` decisions, newest first, keyset-paged on the id: those older than
+        `before_id`, or (for going back up) the ones just newer than `after_id`, still returned
+        newest first. Filters as `decisions()` (`since` inclusive, `until` exclusive)."""
+        clauses, args = self._decision_filters(operator, action, since, until)
+        order = "DESC"
+        if before_id is not None:
+            clauses.append("id < ?")
+            args.append(int(before_id))
+        elif after_id is not None:
+            clauses.append("id > ?")
+            args.append(int(after_id))
+            order = "ASC"
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT * FROM decisions{where} ORDER BY id {order} LIMIT ?",
+                                 (*args, int(limit))).fetchall()
+        if order == "ASC":
+            rows.reverse()
+        return rows
+
+    def decision_filtered_count(self, *, operator: str | None = None, action: str | None = None,
+                                since: str | None = None, until: str | None = None) -> int:
+        """How many decisions match the audit log's filters."""
+        clauses, args = self._decision_filters(operator, action, since, until)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        return int(self.conn.execute(f"SELECT count(*) FROM decisions{where}", args).fetchone()[0])
+
     # -- the search index -------------------------------------------------------------------------
     def has_search_index(self) -> bool:
         """Whether this store has the search index table (migration 5)."""

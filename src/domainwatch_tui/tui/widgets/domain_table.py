@@ -248,9 +248,9 @@ class DomainTable(DataTable):
         self._announce()
 
     def _rebuild(self, rows: list[DomainListRow], *, cursor: int) -> None:
-        self.clear()
-        self.window = []
+        self.window = []  # first: clear() moves the cursor to 0, which must not look like paging up
         self._index = {}
+        self.clear()
         self._append(rows)
         if rows:
             self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), animate=False)
