@@ -37,7 +37,7 @@ COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("accounts", "Accts", 5),
     ("verified", "Verif", 5),
     ("expiry", "Expiry", 13),
-    ("decision", "Decision", 9),
+    ("decision", "Decision", 10),
     ("checked", "Checked", 13),
     ("registrar", "Registrar", 22),
 )
