@@ -11,9 +11,10 @@ checks/s, with the load average at the time: the machine may be shared).
     .venv/bin/python benchmarks/check_bench.py --server-only    # what the simulator serves alone
 
 Each run reports the client's CPU seconds (`client_cpu_s`, this process) and the simulator's
-(`server_cpu_s`, read from /proc): the figure is the client's as long as the simulator's CPU
-per request stays well below the client's. `--server-only` drives the simulator with a bare
-aiohttp client (no parsing, no store) to show the rate it can serve at all.
+(`server_cpu_s`, read from /proc), and how busy each was (CPU seconds per wall second): a
+`client_busy` near 1.0 with a `server_busy` well below it means the figure is the client's
+(one core's worth of Python), not the simulator's. `--server-only` drives the simulator with a
+bare aiohttp client (no parsing, no store) to show the rate it can serve at all.
 
 Run by hand; never a timed test.
 """
@@ -127,7 +128,9 @@ async def run_one(n: int, transport: str, in_flight: int, bootstrap: Path, db: P
     store.close()
     return {"transport": transport, "policy": with_policy, "accounts_per_domain": accounts, "n": n,
             "seconds": round(wall, 2), "checks_per_s": round(n / wall), "client_cpu_s": round(cpu, 2),
-            "client_cpu_us_per_check": round(cpu / n * 1e6), "server_cpu_s": round(server_cpu, 2),
+            "client_cpu_us_per_check": round(cpu / n * 1e6),
+            "client_busy": round(cpu / wall, 2), "server_busy": round(server_cpu / wall, 2),
+            "server_cpu_s": round(server_cpu, 2),
             "load_avg_1m": load, "errors": errors, "stored": stored, "proposals": proposals}
 
 
