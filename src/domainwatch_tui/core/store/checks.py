@@ -4,7 +4,8 @@
 phase and evidence and records a phase change, all on the caller's transaction (see
 `core.checking.record_observation`, which opens it). When a check produced no trustworthy
 answer (`evidence_known=False`), the domain's last known evidence (dates, statuses, registrar,
-handle, nameservers) is kept: an error never wipes what was known.
+handle, nameservers) is kept: an error never wipes what was known. `check_context` reads
+what the check path needs before classifying (prior, error streak, stored expiry) in one go.
 """
 
 from __future__ import annotations

@@ -3,6 +3,8 @@
 `refresh_risk` recomputes `domains.risk` (sum over accounts) and `accounts.risk` (max over
 domains) with a few statements over a temporary table of (domain, account, pair risk), so a
 full refresh after a million-row import is a handful of table scans, not a Python loop.
+The refresh after checks (a few domains, no expansion) takes a shorter road: two statements
+and no temporary table, once per recorded batch when the caller uses `deferred_risk()`.
 """
 
 from __future__ import annotations
