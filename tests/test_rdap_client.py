@@ -12,7 +12,7 @@ import pytest
 from domainwatch_tui.core.lifecycle import classify
 from domainwatch_tui.core.model import Phase, Prior, RdapSettings
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap
-from domainwatch_tui.core.rdap.client import RdapChecker, parse_retry_after
+from domainwatch_tui.core.rdap.client import TRANSPORTS, RdapChecker, parse_retry_after
 from domainwatch_tui.core.timefmt import system_clock
 
 FAST = RdapSettings(requests_per_second=0, concurrency=0, timeout_seconds=1.0, retries=1,
@@ -29,7 +29,7 @@ async def fetch(sim, domain: str, settings: RdapSettings = FAST, transport: str 
         return await c.fetch(domain)
 
 
-@pytest.mark.parametrize("transport", ["aiohttp", "httpx-aiohttp", "httpx"])
+@pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_healthy_answer_is_parsed(rdap_sim, transport):
     rdap_sim.set_scenario({"domains": {"example.com": "active"}})
     obs = await fetch(rdap_sim, "example.com", transport=transport)
@@ -60,11 +60,12 @@ async def test_404_means_not_found(rdap_sim):
     ("redirect_insecure", {}, "http://"),
     ("429", {"retry_after": "600"}, "Retry-After"),
 ])
-async def test_every_fault_ends_unknown_with_a_reason(rdap_sim, fault, extra, reason):
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_every_fault_ends_unknown_with_a_reason(rdap_sim, fault, extra, reason, transport):
     rdap_sim.set_scenario({"domains": {"bad.com": {"phase": "active", "fault": fault, **extra}}})
     settings = RdapSettings(requests_per_second=0, concurrency=0, timeout_seconds=0.5, retries=0,
                             max_retry_after_seconds=5.0)
-    obs = await fetch(rdap_sim, "bad.com", settings)
+    obs = await fetch(rdap_sim, "bad.com", settings, transport=transport)
     ev = obs.evidence
     assert ev.error and reason in ev.error
     verdict = classify(ev, datetime.now(UTC), Prior(phase=Phase.ACTIVE))
