@@ -12,6 +12,11 @@ limits that way). Times are the event loop's monotonic clock: politeness is abou
 from __future__ import annotations
 
 import asyncio
+import math
+from collections import deque
+
+#: Slack added to the one-second window, so that timer jitter never lets R+1 starts into one second.
+WINDOW_SLACK = 0.01
 
 
 class HostLimiter:
@@ -22,6 +27,10 @@ class HostLimiter:
         self._sem = asyncio.Semaphore(concurrency) if concurrency > 0 else None
         self._next_start = 0.0  # loop time before which no request may start
         self._paused_until = 0.0
+        # The last floor(R) actual start times: the spacing alone is planned, and a late wake-up
+        # followed by an on-time one would let R+1 starts into one second. This window never does.
+        per_second = math.floor(requests_per_second) if requests_per_second >= 1 else 0
+        self._starts: deque[float] | None = deque(maxlen=per_second) if per_second else None
 
     def pause(self, seconds: float) -> None:
         """Hold every request to this host for `seconds` from now (a 429 with Retry-After)."""
@@ -35,14 +44,23 @@ class HostLimiter:
             start = max(now, self._next_start, self._paused_until)
             if start <= now:
                 self._next_start = now + self.interval
-                return
+                break
             if self._paused_until > self._next_start:
                 # sleep through the pause without reserving, then compete again
                 await asyncio.sleep(self._paused_until - now)
                 continue
             self._next_start = start + self.interval  # reserve this slot, then wait for it
             await asyncio.sleep(start - now)
+            break
+        starts = self._starts
+        if starts is None:
             return
+        while len(starts) == starts.maxlen:  # check and append with no await between: atomic
+            wait = starts[0] + 1.0 + WINDOW_SLACK - loop.time()
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        starts.append(loop.time())
 
     def slot(self) -> _Slot:
         """Wait for a free concurrency slot, then for this host's next start time."""
