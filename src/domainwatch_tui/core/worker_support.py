@@ -85,7 +85,7 @@ def write_batch(store: Store, batch: list[Observation], failed: list[str], *, re
     outcomes: list[CheckOutcome] = []
     if batch:
         try:
-            with store.transaction():
+            with store.transaction(), store.deferred_risk():  # one risk refresh per batch
                 outcomes = [record(store, obs, **kwargs) for obs in batch]
         except sqlite3.OperationalError:
             raise
