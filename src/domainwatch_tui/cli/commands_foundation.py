@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from domainwatch_tui.cli.context import EXIT_OK, EXIT_PARTIAL, emit_json, fail, get_ctx, info
+from domainwatch_tui.cli.context import EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, emit_json, fail, get_ctx, info
 from domainwatch_tui.core.addresses import AddressError, exempt_matcher, normalise_domain_arg, to_unicode
 from domainwatch_tui.core.decisions import decision_record, proposal_record
 from domainwatch_tui.core.importer import ImportFileError, ImportResult, open_import
@@ -168,7 +168,7 @@ def show_command(domain: str, as_json: bool, limit: int | None) -> None:
     try:
         name = normalise_domain_arg(domain)
     except AddressError as exc:
-        fail(f"not a usable domain {domain!r}: {exc}")
+        fail(f"not a usable domain {domain!r}: {exc}", code=EXIT_USAGE)
     store = get_ctx().open_store(read_only=True)
     row = store.domain_row(name)
     if row is None:
