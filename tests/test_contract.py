@@ -369,3 +369,15 @@ def test_rdap_politeness_keys_are_honoured(dw):
     at = sorted(r.at for r in dw.sim.requests)
     assert len(at) == 6
     assert all(sum(1 for t in at if s <= t < s + 0.95) <= 4 for s in at)  # never 5 in one second
+@pytest.mark.parametrize("url", ["http://rdap.example.net/", "http://10.0.0.1/", "ftp://127.0.0.1/",
+                                 "http://localhost.example.net/"])
+def test_rdap_bootstrap_refuses_plain_http_to_a_non_loopback_host(env, url):
+    boot = _bootstrap(env / "boot.json", url)
+    result = CliRunner().invoke(main, ["--db", str(env / "s.db"), "check", "--json", "--rdap-bootstrap",
+                                       str(boot), "example.com"])
+    row = json_lines(result)[0]
+    assert row["phase"] == "unknown" and row["checked_at"] is not None
+    reasons = " ".join(row["reasons"])
+    assert "refused" in reasons and url in reasons  # the operator learns why, and which URL
+
+

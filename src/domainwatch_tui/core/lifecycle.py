@@ -102,7 +102,9 @@ def _refused(evidence: Evidence) -> Classification | None:
     """`unknown` for evidence that cannot be trusted: an unsupported TLD, an error, a reserved name."""
     if evidence.unsupported:
         tld = evidence.domain.rstrip(".").rsplit(".", 1)[-1]
-        reasons = [f"no RDAP service for .{tld}; the domain cannot be checked, so it is not called available"]
+        # the checker's own words first when it has some (e.g. a bootstrap URL refused as insecure)
+        why = next((r for r in evidence.remarks if r), f"no RDAP service for .{tld}")
+        reasons = [f"{why}; the domain cannot be checked, so it is not called available"]
         if evidence.error:
             reasons.append(evidence.error)
         return Classification(Phase.UNKNOWN, tuple(reasons))
