@@ -381,3 +381,87 @@ def test_rdap_bootstrap_refuses_plain_http_to_a_non_loopback_host(env, url):
     assert "refused" in reasons and url in reasons  # the operator learns why, and which URL
 
 
+
+
+# -- dashboard keys scripts rely on -----------------------------------------------------------------
+def _app(tmp_path):
+    from domainwatch_tui.tui.app import DomainwatchApp, default_config
+    from tui_support import CLOCK, seed_store
+
+    path = seed_store(tmp_path / "tui.db")
+    return DomainwatchApp(path, clock=CLOCK, checker_factory=None, read_only=False, operator="tester",
+                          config=default_config(), start_worker=False)
+
+
+async def _settle(pilot, rounds: int = 2, *, debounce: bool = False) -> None:
+    for _ in range(rounds):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    if debounce:
+        from domainwatch_tui.tui.screens.main import FILTER_DEBOUNCE
+
+        await pilot.pause(FILTER_DEBOUNCE + 0.1)  # the filter's search has started
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+FILTER_CASES = [
+    ("heidi", ["healthy.com"]),                       # a username of a domain outside the shown group
+    ("p@hea", ["healthy.com"]),                       # part of an address (alice.backup@healthy.com)
+    ("alice", ["oldshop.com", "healthy.com"]),        # one username, two domains in two groups
+    ("ng.o", ["lapsing.org"]),                        # part of a domain
+]
+
+
+async def test_slash_filters_every_group_and_enter_goes_to_the_first_match(tmp_path):
+    from domainwatch_tui.tui.screens.main import MainScreen
+    from domainwatch_tui.tui.widgets.domain_table import DomainTable
+
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        assert isinstance(app.screen, MainScreen) and app.screen.group == "review"
+        table = app.screen.query_one(DomainTable)
+        for typed, expected in FILTER_CASES:
+            await pilot.press("slash")
+            assert app.focused is not None and app.focused.id == "filter"
+            await pilot.press(*typed, "enter")  # Enter at once, before the search has run
+            await _settle(pilot, debounce=True)
+            assert table.has_focus, typed
+            assert sorted(table.mounted_names()) == sorted(expected), typed
+            assert table.cursor_row == 0 and table.current.name == table.mounted_names()[0]
+            await pilot.press("escape")  # clears the filter
+            await _settle(pilot, debounce=True)
+            assert "healthy.com" not in table.mounted_names()  # the review group again
+
+
+async def test_enter_opens_the_domain_with_its_accounts_esc_goes_back_help_and_quit(tmp_path):
+    from domainwatch_tui.tui.screens.domain import DomainScreen
+    from domainwatch_tui.tui.screens.help import HelpScreen
+    from domainwatch_tui.tui.screens.main import MainScreen
+    from domainwatch_tui.tui.widgets.domain_table import DomainTable
+
+    app = _app(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _settle(pilot)
+        table = app.screen.query_one(DomainTable)
+        table.move_cursor(row=table.mounted_names().index("oldshop.com"))
+        await pilot.press("enter")
+        await _settle(pilot)
+        assert isinstance(app.screen, DomainScreen) and app.screen.domain == "oldshop.com"
+        accounts = app.screen.query_one("#accounts")
+        listed = {str(accounts.get_row_at(i)[0]) for i in range(accounts.row_count)}
+        assert {"alice", "bob"} <= listed and accounts.row_count == 3
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("question_mark")
+        await _settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await _settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert app.is_running and app.return_code is None
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0 and not app.is_running  # q quits (not merely the test ending)
