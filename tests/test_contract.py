@@ -389,6 +389,8 @@ def _app(tmp_path):
     from tui_support import CLOCK, seed_store
 
     path = seed_store(tmp_path / "tui.db")
+    short = write(tmp_path / "short.csv", "account_id,username,email\nz1,Jo,jo.smith@late.net\n")
+    assert CliRunner().invoke(main, ["--db", str(path), "import", str(short)]).exit_code == 0
     return DomainwatchApp(path, clock=CLOCK, checker_factory=None, read_only=False, operator="tester",
                           config=default_config(), start_worker=False)
 
@@ -410,6 +412,7 @@ FILTER_CASES = [
     ("p@hea", ["healthy.com"]),                       # part of an address (alice.backup@healthy.com)
     ("alice", ["oldshop.com", "healthy.com"]),        # one username, two domains in two groups
     ("ng.o", ["lapsing.org"]),                        # part of a domain
+    ("jo", ["late.net"]),                             # a whole username of two characters
 ]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from itertools import product
 
 from domainwatch_tui.core.store.base import StoreBase
 
@@ -169,7 +170,8 @@ class PagingQueries(StoreBase):
     # -- search ---------------------------------------------------------------------------------
     def search_domain_keys(self, text: str, *, limit: int = 200_000) -> list[tuple[float, str]]:
         """Keys `(risk, name)` of every domain whose name, or one of whose usernames or addresses,
-        contains `text` (case-insensitive), riskiest first. Shorter than three characters: names only.
+        contains `text` (case-insensitive), riskiest first. Shorter than three characters: names, and
+        usernames equal to `text` (a username of one or two characters is still found).
         """
         q = text.strip().lower()
         if not q:
@@ -177,7 +179,12 @@ class PagingQueries(StoreBase):
         like = _like(q)
         parts = ["SELECT name FROM domains WHERE name LIKE ? ESCAPE '\\' OR unicode LIKE ? ESCAPE '\\'"]
         params: list[object] = [like, like]
-        if len(q) >= MIN_DEEP_SEARCH:
+        if len(q) < MIN_DEEP_SEARCH:  # a short username matches whole (every spelling of its case: indexed)
+            spellings = sorted({"".join(p) for p in product(*({c.lower(), c.upper()} for c in q))})
+            parts.append("SELECT e.domain FROM emails e JOIN accounts a ON a.account_id = e.account_id "
+                         f"WHERE a.username IN ({', '.join('?' * len(spellings))})")
+            params += spellings
+        else:
             upto = self.search_indexed_upto()
             if upto > 0:
                 parts.append("SELECT e.domain FROM search_fts JOIN emails e ON e.id = search_fts.rowid "

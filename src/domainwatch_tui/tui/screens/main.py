@@ -221,8 +221,8 @@ class MainScreen(DomainActions):
             line.append(f"{n:,} match{'es' if n != 1 else ''} in all groups for ", style="bold")
             line.append_text(t.safe(self.search_text, "italic"))
             if len(self.search_text) < MIN_DEEP_SEARCH:
-                line.append("  (domain names only: type 3+ characters for usernames and addresses)",
-                            style="dim")
+                line.append("  (domain names and whole usernames: type 3+ characters for parts of usernames "
+                            "and addresses)", style="dim")
         else:
             line.append(group_label(self.group or ALL), style="bold")
         if message.total:
