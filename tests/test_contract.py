@@ -468,3 +468,40 @@ async def test_enter_opens_the_domain_with_its_accounts_esc_goes_back_help_and_q
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0 and not app.is_running  # q quits (not merely the test ending)
+
+
+def test_fastly_base_url_is_honoured(env, monkeypatch):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            seen.append(self.path)
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            return None
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        cfg = write(env / "f.toml", f'[fastly]\nbase_url = "http://127.0.0.1:{server.server_port}/"\n'
+                                    "retries = 0\n")
+        monkeypatch.setenv("DOMAINWATCH_FASTLY_KEY", "contract-token")
+        result = CliRunner().invoke(main, ["--db", str(env / "s.db"), "--config", str(cfg), "check",
+                                           "--backend", "fastly", "--json", "example.com"])
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert seen and "example.com" in seen[0]  # the request went to [fastly] base_url
+    row = json_lines(result)[0]
+    assert row["backend"] == "fastly" and row["phase"] == "unknown" and result.exit_code == 3
+    insecure = write(env / "g.toml", '[fastly]\nbase_url = "http://api.fastly.example/"\n')
+    refused = CliRunner().invoke(main, ["--db", str(env / "s.db"), "--config", str(insecure), "check",
+                                        "--backend", "fastly", "example.com"])
+    assert refused.exit_code == 2 and "base_url" in refused.stderr
