@@ -505,3 +505,23 @@ def test_fastly_base_url_is_honoured(env, monkeypatch):
     refused = CliRunner().invoke(main, ["--db", str(env / "s.db"), "--config", str(insecure), "check",
                                         "--backend", "fastly", "example.com"])
     assert refused.exit_code == 2 and "base_url" in refused.stderr
+
+
+@pytest.mark.parametrize("charset", ["ascii", "latin-1"])
+def test_json_output_survives_a_standard_output_that_is_not_utf8(dw, charset):
+    """A script under a Latin-1 locale (or a Windows code page) still gets JSON, not a traceback."""
+    csv = write(dw.db.parent / "u.csv", "account_id,username,email\n1,例え太郎,taro@free.com\n")
+    assert dw("import", str(csv)).exit_code == 0
+    assert dw("check", "--as-of", ANCHOR, "free.com").exit_code == 0  # available: a proposal
+    runner = CliRunner(charset=charset)
+    base = ["--db", str(dw.db)]
+    shown = runner.invoke(main, [*base, "show", "--json", "free.com"])
+    assert shown.exit_code == 0, shown.output
+    obj = json.loads(shown.stdout_bytes.decode(charset))
+    assert obj["accounts"][0]["username"] == "例え太郎"
+    out = runner.invoke(main, [*base, "export", "proposals", "--format", "jsonl"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.stdout_bytes.decode(charset))["username"] == "例え太郎"
+    out = runner.invoke(main, [*base, "export", "proposals", "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    assert "例え太郎" in out.stdout_bytes.decode("utf-8")  # CSV has no escapes: UTF-8, nothing lost

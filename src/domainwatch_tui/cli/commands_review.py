@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from domainwatch_tui.cli.context import EXIT_USAGE, emit_json, fail, get_ctx, info
+from domainwatch_tui.cli.context import EXIT_USAGE, emit_json, fail, get_ctx, info, stdout_is_utf8
 from domainwatch_tui.core.addresses import AddressError, normalise_domain_arg
 from domainwatch_tui.core.decisions import (
     DECISION_FIELDS,
@@ -92,6 +92,9 @@ def _csv_cell(value: Any) -> Any:
 
 
 def _write(records: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str) -> int:
+    utf8 = stdout_is_utf8()
+    if not utf8 and fmt == "csv" and hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")  # CSV has no escapes: UTF-8 or lose data
     out = sys.stdout
     n = 0
     if fmt == "csv":
@@ -102,7 +105,7 @@ def _write(records: Iterable[dict[str, Any]], fields: tuple[str, ...], fmt: str)
             n += 1
     else:
         for rec in records:
-            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+            out.write(json.dumps(rec, ensure_ascii=not utf8) + "\n")
             n += 1
     out.flush()
     return n

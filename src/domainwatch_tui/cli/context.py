@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from dataclasses import dataclass, field
@@ -63,9 +64,21 @@ def fail(message: str, code: int = EXIT_FAILURE) -> None:
     sys.exit(code)
 
 
+def stdout_is_utf8() -> bool:
+    """Whether standard output encodes UTF-8 (not so under a Latin-1 locale or a Windows code page)."""
+    try:
+        return codecs.lookup(getattr(sys.stdout, "encoding", None) or "ascii").name == "utf-8"
+    except LookupError:
+        return False
+
+
 def emit_json(obj: Any) -> None:
-    """One JSON document (or one JSON Lines row) on standard output."""
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, sort_keys=False) + "\n")
+    """One JSON document (or one JSON Lines row) on standard output.
+
+    UTF-8 as it is; on a standard output that cannot encode every character, non-ASCII text is
+    written as \\u escapes (the same JSON once parsed) instead of failing half-way.
+    """
+    sys.stdout.write(json.dumps(obj, ensure_ascii=not stdout_is_utf8(), sort_keys=False) + "\n")
 
 
 def info(message: str) -> None:
