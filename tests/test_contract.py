@@ -525,3 +525,19 @@ def test_json_output_survives_a_standard_output_that_is_not_utf8(dw, charset):
     out = runner.invoke(main, [*base, "export", "proposals", "--format", "csv"])
     assert out.exit_code == 0, out.output
     assert "例え太郎" in out.stdout_bytes.decode("utf-8")  # CSV has no escapes: UTF-8, nothing lost
+
+
+def test_json_lines_to_a_reader_that_goes_away_is_no_traceback(dw):
+    """`domainwatch check --json ... | head -1`: the checks are still recorded, stderr stays clean."""
+    names = [f"gone{i}.com" for i in range(6)]
+    cfg = write(dw.db.parent / "p.toml", FAST)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "domainwatch_tui", "--db", str(dw.db), "--config", str(cfg), "check",
+         "--json", "--as-of", ANCHOR, "--rdap-bootstrap", str(dw.sim.bootstrap_path), *names],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader has gone before the first line
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err and b"BrokenPipe" not in err, err.decode()
+    summary = json.loads(dw("summary", "--json").stdout)
+    assert summary["phases"]["available"] == len(names)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import io
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,12 +75,28 @@ def stdout_is_utf8() -> bool:
 
 
 def emit_json(obj: Any) -> None:
-    """One JSON document (or one JSON Lines row) on standard output.
+    """One JSON document (or one JSON Lines row) on standard output, flushed at once.
 
     UTF-8 as it is; on a standard output that cannot encode every character, non-ASCII text is
-    written as \\u escapes (the same JSON once parsed) instead of failing half-way.
+    written as \\u escapes (the same JSON once parsed) instead of failing half-way. When the
+    reader has gone (`... --json | head -1`), further output is dropped quietly: the command
+    still finishes what it does (a check is still recorded) and exits with its own code.
     """
-    sys.stdout.write(json.dumps(obj, ensure_ascii=not stdout_is_utf8(), sort_keys=False) + "\n")
+    try:
+        sys.stdout.write(json.dumps(obj, ensure_ascii=not stdout_is_utf8(), sort_keys=False) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+
+
+def _drop_stdout() -> None:
+    """Standard output to /dev/null from now on (what is still buffered included)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, io.UnsupportedOperation):
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - for the rest of the run
 
 
 def info(message: str) -> None:
