@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ import httpx
 from domainwatch_tui import __version__
 from domainwatch_tui.core.fastly_rules import fastly_tokens
 from domainwatch_tui.core.model import Evidence, Observation
+from domainwatch_tui.core.observe import guarded_fetch
 from domainwatch_tui.core.rdap.bootstrap import url_refusal
 from domainwatch_tui.core.rdap.politeness import Politeness
 from domainwatch_tui.core.timefmt import Clock
@@ -102,15 +102,12 @@ class FastlyChecker:
 
     async def fetch(self, domain: str) -> Observation:
         """Ask Fastly about `domain` (an A-label); trouble becomes `Evidence.error`."""
-        started = time.perf_counter()
-        domain = domain.strip().rstrip(".").lower()
-        try:
-            evidence, raw = await self._fetch(domain)
-        except Exception as exc:  # a bug or an exotic transport failure: unknown, never a crash
-            evidence, raw = Evidence(domain=domain, backend="fastly", server=self._url,
-                                     error=f"Fastly client failure: {type(exc).__name__}"), None
-        return Observation(evidence=evidence, checked_at=self.clock(),
-                           duration_ms=(time.perf_counter() - started) * 1000.0, raw=raw)
+        # the exception's text is left out: it could quote the request and with it the token
+        return await guarded_fetch(domain, self._fetch, clock=self.clock, on_failure=self._failure)
+
+    def _failure(self, domain: str, exc: Exception) -> Evidence:
+        return Evidence(domain=domain, backend="fastly", server=self._url,
+                        error=f"Fastly client failure: {type(exc).__name__}")
 
     async def _fetch(self, domain: str) -> tuple[Evidence, bytes | None]:
         attempts = max(self.settings.retries, 0) + 1

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import time
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -23,6 +22,7 @@ import aiohttp
 import httpx
 
 from domainwatch_tui.core.model import Evidence, Observation, RdapSettings
+from domainwatch_tui.core.observe import guarded_fetch
 from domainwatch_tui.core.rdap.bootstrap import Bootstrap, url_refusal
 from domainwatch_tui.core.rdap.parse import parse_rdap_domain
 from domainwatch_tui.core.rdap.politeness import Politeness
@@ -85,15 +85,8 @@ class RdapChecker:
 
     async def fetch(self, domain: str) -> Observation:
         """Ask the registry about `domain` (an A-label); trouble becomes `Evidence.error`."""
-        started = time.perf_counter()
-        domain = domain.strip().rstrip(".").lower()
-        try:
-            evidence, raw = await self._fetch(domain)
-        except Exception as exc:  # a bug or an exotic transport failure: unknown, never a crash
-            evidence, raw = Evidence(domain=domain, error=f"RDAP client failure: "
-                                     f"{type(exc).__name__}: {exc}"), None
-        return Observation(evidence=evidence, checked_at=self.clock(),
-                           duration_ms=(time.perf_counter() - started) * 1000.0, raw=raw)
+        return await guarded_fetch(domain, self._fetch, clock=self.clock, on_failure=lambda d, exc: Evidence(
+            domain=d, error=f"RDAP client failure: {type(exc).__name__}: {exc}"))
 
     async def _fetch(self, domain: str) -> tuple[Evidence, bytes | None]:
         base, why_not = self.bootstrap.match(domain)
